@@ -1,0 +1,63 @@
+# Tamkeen: `make run` to try it, `make test` to check it. See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+
+.PHONY: run test lint translations install install-dev system-deps serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev,postgres,server]'
+	touch $@ $(VENV)/.installed
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -d translations -D messages --statistics
+
+## run: set up a development instance and serve it on http://127.0.0.1:5000
+run: $(VENV)/.installed translations
+	LMS_ENV=development $(BIN)/flask db upgrade
+	LMS_ENV=development $(BIN)/flask courses load-all 2>/dev/null || echo "(course loading arrives with the courses issue)"
+	LMS_ENV=development $(BIN)/flask users demo
+	LMS_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## system-deps: Debian packages the tests need (PostgreSQL server binaries, PDF tools)
+system-deps:
+	@missing=""; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+## lint: ruff and the import-linter contract
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+## test: the whole suite on SQLite, then on a throwaway PostgreSQL cluster
+test: $(VENV)/.installed-dev system-deps translations
+	@status=0; \
+	echo "=== test suite on SQLite ==="; \
+	$(BIN)/python -m pytest -p no:cacheprovider || status=1; \
+	echo "=== test suite on PostgreSQL ==="; \
+	$(BIN)/python scripts/with_postgres.py $(BIN)/python -m pytest -p no:cacheprovider || status=1; \
+	exit $$status
+
+## serve: production settings under gunicorn (configure LMS_* first; see docs)
+serve: $(VENV)/.installed-dev translations
+	$(BIN)/flask db upgrade
+	$(BIN)/gunicorn --workers $${WORKERS:-2} --bind $${BIND:-127.0.0.1:8000} --access-logformat '"%(r)s" %(s)s %(b)s %(L)ss' wsgi:app
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

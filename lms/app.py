@@ -1,0 +1,95 @@
+"""The application factory."""
+
+import os
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from lms.accounts import services as account_services
+from lms.accounts.cli import users_cli
+from lms.accounts.views import bp as accounts_bp
+from lms.core.db import configure_engine_events
+from lms.core.errors import register_error_handlers
+from lms.core.i18n import select_locale
+from lms.core.logging import configure_logging
+from lms.core.security import set_security_headers
+from lms.core.templating import init_templating
+from lms.core.views import bp as core_bp
+from lms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+BLUEPRINTS = (core_bp, accounts_bp)
+CLI_GROUPS = (users_cli,)
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config=None, **overrides) -> Flask:
+    """Build the app from a config class or mapping, then keyword overrides."""
+    app = Flask(__name__, instance_relative_config=False)
+    if config is None:
+        from config import Config
+
+        config = Config
+    if isinstance(config, dict):
+        app.config.from_mapping(config)
+    else:
+        app.config.from_object(config)
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("LMS_SECRET_KEY must be set (a long random string).")
+    app.instance_path = app.config.get("INSTANCE_PATH", app.instance_path)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    if app.config.get("PROXY_COUNT"):
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+    configure_logging(app.config.get("LOG_IP_ADDRESSES", False))
+    _init_extensions(app)
+    register_error_handlers(app)
+    init_templating(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    for group in CLI_GROUPS:
+        app.cli.add_command(group)
+    _install_request_hooks(app)
+    app.extensions["tamkeen-set-locale"] = _remember_locale
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        configure_engine_events(db.engine)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = None  # it would hash the client's IP address into the session
+    login_manager.login_message = None
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+
+
+def _remember_locale(user, locale: str) -> None:
+    account_services.set_locale(user, locale)
+    db.session.commit()
+
+
+def _install_request_hooks(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        set_security_headers(response)
+        signed_in = False
+        if not g.get("db_unavailable"):
+            try:
+                signed_in = current_user.is_authenticated
+            except Exception:  # the session store may be the thing that failed
+                signed_in = "_user_id" in session
+        if signed_in or request.endpoint in {"accounts.recovery_codes", "accounts.login"}:
+            response.headers["Cache-Control"] = "no-store"
+        elif request.endpoint == "static":
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response

@@ -1,0 +1,101 @@
+"""Generic error pages (no tracebacks) and 503 while the database is unreachable."""
+
+import logging
+
+from flask import Flask, current_app, g, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+
+def _title(code: int) -> str:
+    titles = {
+        400: _("The request was not understood"),
+        403: _("You do not have access to this page"),
+        404: _("This page does not exist"),
+        405: _("This action is not allowed here"),
+        413: _("That upload is too large"),
+        429: _("Too many attempts"),
+        500: _("Something went wrong on our side"),
+        503: _("Temporarily unavailable"),
+    }
+    return titles.get(code, _("Error"))
+
+
+def _render(code: int, message: str | None = None):
+    wants_json = request.path.startswith("/healthz") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+    if wants_json:
+        return {"status": "error", "code": code}, code
+    try:
+        return render_template("errors/error.html", code=code, title=_title(code), message=message), code
+    except Exception:  # the error page itself must never fail
+        log.exception("error page failed to render")
+        return f"<!doctype html><title>{code}</title><h1>{code}</h1>", code
+
+
+def handle_http_error(error: HTTPException):
+    """Render an HTTP error with the generic page."""
+    code = error.code or 500
+    message = None
+    if code == 429:
+        message = _("Please wait a little and try again.")
+    response = _render(code, message)
+    return response
+
+
+def handle_database_unavailable(error: Exception):
+    """Answer 503 with Retry-After while the database cannot be reached; recover by itself."""
+    log.warning("database unavailable: %s", type(error).__name__)
+    db = current_app.extensions["sqlalchemy"]
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: S110 - the connection is already gone
+        pass
+    db.session.remove()
+    g.db_unavailable = True
+    body, code = _render(503, _("The service is briefly unavailable. Please try again in a moment."))
+    return body, 503, {"Retry-After": "5"}
+
+
+def handle_unexpected(error: Exception):
+    """Log an unexpected error and show a generic 500 page."""
+    if isinstance(error, HTTPException):
+        return handle_http_error(error)
+    log.exception("unhandled error", exc_info=error)
+    return handle_http_error(InternalServerError())
+
+
+def _is_disconnect(error: Exception) -> bool:
+    if isinstance(error, PoolTimeout):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, OperationalError):
+        text = str(error.orig).lower() if getattr(error, "orig", None) else str(error).lower()
+        markers = (
+            "connection", "could not connect", "server closed", "terminating",
+            "shutting down", "unable to open database", "database is locked", "timeout",
+            "the database system is starting up", "no route",
+        )
+        return any(marker in text for marker in markers)
+    return False
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the error handlers on the app."""
+    app.register_error_handler(HTTPException, handle_http_error)
+
+    def on_db_error(error):
+        if _is_disconnect(error):
+            return handle_database_unavailable(error)
+        return handle_unexpected(error)
+
+    app.register_error_handler(OperationalError, on_db_error)
+    app.register_error_handler(DBAPIError, on_db_error)
+    app.register_error_handler(PoolTimeout, on_db_error)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,124 @@
+"""Security helpers: client keys for rate limits, response headers, safe redirects, hashing."""
+
+import hashlib
+import hmac
+import secrets
+from urllib.parse import urljoin, urlsplit
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, current_app, request
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def client_key() -> str:
+    """Key rate limits on the client address (already corrected by ProxyFix when configured)."""
+    return request.remote_addr or "unknown"
+
+
+def account_key(field: str = "username") -> str:
+    """Key rate limits on the account named in the submitted form, normalised."""
+    value = (request.form.get(field) or "").strip().casefold()
+    return f"account:{value}"
+
+
+def set_security_headers(response):
+    """Add the strict headers every response carries, error pages included."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def is_safe_redirect(target: str | None) -> bool:
+    """Tell whether `target` stays on this site (relative path, same host)."""
+    if not target:
+        return False
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return False
+    base = urlsplit(request.host_url)
+    joined = urlsplit(urljoin(request.host_url, target))
+    return (
+        joined.scheme in {"http", "https"}
+        and joined.netloc == base.netloc
+        and target.startswith("/")
+        and not target.startswith("//")
+    )
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Return `target` when it is a same-site path, else `default`."""
+    return target if is_safe_redirect(target) else default
+
+
+def password_hasher(app: Flask | None = None) -> PasswordHasher:
+    """Return the argon2id hasher with the configured parameters."""
+    config = (app or current_app).config
+    return PasswordHasher(
+        time_cost=config["ARGON2_TIME_COST"],
+        memory_cost=config["ARGON2_MEMORY_KIB"],
+        parallelism=config["ARGON2_PARALLELISM"],
+        hash_len=32,
+        salt_len=16,
+        type=Type.ID,
+    )
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with argon2id (no length cap: argon2 takes the whole input)."""
+    return password_hasher().hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """Check a password; an unknown account (no hash) costs the same work as a known one."""
+    hasher = password_hasher()
+    if not stored_hash:
+        try:
+            hasher.verify(_dummy_hash(), password + "x")
+        except VerificationError:
+            pass
+        return False
+    try:
+        return hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    """Tell whether a stored hash was made with other parameters than the configured ones."""
+    return password_hasher().check_needs_rehash(stored_hash)
+
+
+def _dummy_hash() -> str:
+    ext = current_app.extensions
+    key = ("tamkeen-dummy-hash", current_app.config["ARGON2_MEMORY_KIB"], current_app.config["ARGON2_TIME_COST"])
+    if ext.get("tamkeen-dummy-hash-key") != key:
+        ext["tamkeen-dummy-hash"] = password_hasher().hash(secrets.token_hex(16))
+        ext["tamkeen-dummy-hash-key"] = key
+    return ext["tamkeen-dummy-hash"]
+
+
+def new_token(nbytes: int = 16) -> str:
+    """Return a URL-safe random token (16 bytes = 128 bits)."""
+    return secrets.token_urlsafe(nbytes)
+
+
+def token_digest(token: str) -> str:
+    """Hash a high-entropy token for storage (SHA-256 suffices: tokens are random, not passwords)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def constant_time_equals(a: str, b: str) -> bool:
+    """Compare two strings without leaking where they differ."""
+    return hmac.compare_digest(a.encode(), b.encode())

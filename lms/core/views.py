@@ -1,0 +1,67 @@
+"""Site-wide pages: home, language switcher, health check."""
+
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from lms.core.i18n import LOCALE_COOKIE
+from lms.core.security import safe_next
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/")
+def home():
+    """The home page."""
+    return render_template("home.html")
+
+
+@bp.post("/language")
+def set_language():
+    """Switch the interface language (works without JavaScript and without an account)."""
+    form = FlaskForm()
+    locale = request.form.get("lang", "")
+    target = safe_next(request.form.get("next"), url_for("core.home"))
+    response = redirect(target, 303)
+    if not form.validate() or locale not in current_app.config["LANGUAGES"]:
+        return response
+    response.set_cookie(
+        LOCALE_COOKIE,
+        locale,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    if current_user.is_authenticated:
+        hook = current_app.extensions.get("tamkeen-set-locale")
+        if hook:
+            hook(current_user, locale)
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    """Report whether the app can reach its database (JSON)."""
+    # core sits below extensions in the layering, so reach the database through the app.
+    db = current_app.extensions["sqlalchemy"]
+    try:
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.rollback()
+        response = jsonify(status="unavailable", database="unreachable")
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+        return response
+    return jsonify(status="ok", database="ok")
