@@ -27,9 +27,7 @@ class Config:
     """Settings for a real deployment; read from the environment when the class is built."""
 
     SECRET_KEY = _env("SECRET_KEY")
-    SQLALCHEMY_DATABASE_URI = _env(
-        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'tamkeen.sqlite3'}"
-    )
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'tamkeen.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     INSTANCE_PATH = str(INSTANCE_DIR)
 
@@ -59,7 +57,8 @@ class Config:
     # Rate limits (Flask-Limiter syntax). Storage: memory:// for one process only;
     # use redis://, memcached:// or the database for several app servers.
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
+    # Only 429 answers carry Retry-After (set by the app); other answers carry no limit headers.
+    RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     LIMIT_SIGNIN_PER_CLIENT = _env("LIMIT_SIGNIN_PER_CLIENT", "20 per 10 minutes")
     LIMIT_SIGNIN_PER_ACCOUNT = _env("LIMIT_SIGNIN_PER_ACCOUNT", "10 per 10 minutes")

@@ -1,6 +1,7 @@
 """The application factory."""
 
 import os
+import time
 from pathlib import Path
 
 from flask import Flask, g, request, session
@@ -11,13 +12,14 @@ from lms.accounts import services as account_services
 from lms.accounts.cli import users_cli
 from lms.accounts.views import bp as accounts_bp
 from lms.core.db import configure_engine_events
-from lms.core.errors import register_error_handlers
+from lms.core.errors import handle_http_error, register_error_handlers
 from lms.core.i18n import select_locale
 from lms.core.logging import configure_logging
 from lms.core.security import set_security_headers
 from lms.core.templating import init_templating
 from lms.core.views import bp as core_bp
 from lms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from lms.records import services as record_services
 
 BLUEPRINTS = (core_bp, accounts_bp)
 CLI_GROUPS = (users_cli,)
@@ -48,6 +50,7 @@ def create_app(config=None, **overrides) -> Flask:
     configure_logging(app.config.get("LOG_IP_ADDRESSES", False))
     _init_extensions(app)
     register_error_handlers(app)
+    app.register_error_handler(429, _too_many_requests)
     init_templating(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
@@ -55,6 +58,9 @@ def create_app(config=None, **overrides) -> Flask:
         app.cli.add_command(group)
     _install_request_hooks(app)
     app.extensions["tamkeen-set-locale"] = _remember_locale
+    account_services.register_data_exporter(
+        app, "learning_records", lambda user: record_services.statements_for(user.public_id)
+    )
     return app
 
 
@@ -71,6 +77,14 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
+
+
+def _too_many_requests(error):
+    """Render 429 with a Retry-After that says when this client's window resets."""
+    body, code = handle_http_error(error)
+    limit = limiter.current_limit
+    retry = max(1, int(limit.reset_at - time.time())) if limit else 60
+    return body, code, {"Retry-After": str(retry)}
 
 
 def _remember_locale(user, locale: str) -> None:

@@ -32,9 +32,16 @@ def pytest_report_header(config):
 def compile_translations() -> None:
     """Build the .mo files the app needs (they are not committed)."""
     subprocess.run(
-        [str(Path(sys.executable).parent / "pybabel"), "compile", "-d",
-         str(ROOT / "translations"), "-D", "messages"],
-        check=True, capture_output=True,
+        [
+            str(Path(sys.executable).parent / "pybabel"),
+            "compile",
+            "-d",
+            str(ROOT / "translations"),
+            "-D",
+            "messages",
+        ],
+        check=True,
+        capture_output=True,
     )
 
 
@@ -157,8 +164,14 @@ def make_user(db):
     """Factory: make_user(role=..., locale=..., username=..., password=..., email=...)."""
     counter = iter(range(1, 10_000))
 
-    def _make(role: str | Role = Role.LEARNER, locale: str | None = None, username: str | None = None,
-              password: str = PASSWORD, email: str | None = None, display_name: str = ""):
+    def _make(
+        role: str | Role = Role.LEARNER,
+        locale: str | None = None,
+        username: str | None = None,
+        password: str = PASSWORD,
+        email: str | None = None,
+        display_name: str = "",
+    ):
         role = Role(role)
         username = username or f"{role.value}{next(counter)}"
         user = account_services.register(

@@ -14,9 +14,7 @@ users_cli = AppGroup("users", help="Create and manage accounts.")
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.LEARNER.value)
 @click.option("--username", prompt=True)
 @click.option("--display-name", default="")
-@click.password_option(
-    "--password", prompt="Password", help="Prompted for (hidden) when not given."
-)
+@click.password_option("--password", prompt="Password", help="Prompted for (hidden) when not given.")
 def create_user(role, username, display_name, password):
     """Create an account with a role; refuses empty and common passwords."""
     try:
@@ -62,9 +60,7 @@ def create_demo_accounts():
     from flask import current_app
 
     if not current_app.config.get("DEMO_ACCOUNTS"):
-        raise click.ClickException(
-            "Demo accounts exist only in the development configuration (make run)."
-        )
+        raise click.ClickException("Demo accounts exist only in the development configuration (make run).")
     click.echo("Demo accounts (development only):")
     for role, username, display_name in DEMO_ACCOUNTS:
         password = f"{username}-pass-2026"

@@ -38,9 +38,7 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Opaque id used in learning records and exports instead of anything identifying.
-    public_id: Mapped[str] = mapped_column(
-        sa.String(36), unique=True, default=lambda: str(uuid.uuid4())
-    )
+    public_id: Mapped[str] = mapped_column(sa.String(36), unique=True, default=lambda: str(uuid.uuid4()))
     username: Mapped[str] = mapped_column(sa.String(64))
     username_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))

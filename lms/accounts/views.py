@@ -38,7 +38,7 @@ from lms.extensions import db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
-SESSION_TOKEN = "sid"
+SESSION_TOKEN = "sid"  # noqa: S105 - the session key name, not a secret
 
 
 def _limit(setting: str):
@@ -224,9 +224,7 @@ def recover():
     form = RecoveryCodeForm()
     if form.validate_on_submit():
         try:
-            services.reset_password_with_code(
-                form.username.data, form.code.data, form.new_password.data
-            )
+            services.reset_password_with_code(form.username.data, form.code.data, form.new_password.data)
         except services.AccountError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
@@ -348,9 +346,7 @@ def erase():
 def admin_users():
     """List accounts for admins."""
     require_role(Role.ADMIN)
-    return render_template(
-        "accounts/admin_users.html", users=services.list_users(), form=ConfirmForm()
-    )
+    return render_template("accounts/admin_users.html", users=services.list_users(), form=ConfirmForm())
 
 
 @bp.post("/admin/users/<int:user_id>/disable")
@@ -381,8 +377,11 @@ def _set_disabled(user_id: int, disabled: bool):
         flash(str(error), "error")
     else:
         db.session.commit()
-        flash(_("Account %(name)s is disabled.", name=user.username) if disabled
-              else _("Account %(name)s is enabled.", name=user.username))
+        flash(
+            _("Account %(name)s is disabled.", name=user.username)
+            if disabled
+            else _("Account %(name)s is enabled.", name=user.username)
+        )
     return redirect(url_for("accounts.admin_users"), 303)
 
 

@@ -1,5 +1,6 @@
 """Generic error pages (no tracebacks) and 503 while the database is unreachable."""
 
+import contextlib
 import logging
 
 from flask import Flask, current_app, g, render_template, request
@@ -26,9 +27,7 @@ def _title(code: int) -> str:
 
 
 def _render(code: int, message: str | None = None):
-    wants_json = request.path.startswith("/healthz") or (
-        request.accept_mimetypes.best == "application/json"
-    )
+    wants_json = request.path.startswith("/healthz") or (request.accept_mimetypes.best == "application/json")
     if wants_json:
         return {"status": "error", "code": code}, code
     try:
@@ -52,10 +51,8 @@ def handle_database_unavailable(error: Exception):
     """Answer 503 with Retry-After while the database cannot be reached; recover by itself."""
     log.warning("database unavailable: %s", type(error).__name__)
     db = current_app.extensions["sqlalchemy"]
-    try:
+    with contextlib.suppress(Exception):  # the connection is already gone
         db.session.rollback()
-    except Exception:  # noqa: S110 - the connection is already gone
-        pass
     db.session.remove()
     g.db_unavailable = True
     body, code = _render(503, _("The service is briefly unavailable. Please try again in a moment."))
@@ -78,9 +75,16 @@ def _is_disconnect(error: Exception) -> bool:
     if isinstance(error, OperationalError):
         text = str(error.orig).lower() if getattr(error, "orig", None) else str(error).lower()
         markers = (
-            "connection", "could not connect", "server closed", "terminating",
-            "shutting down", "unable to open database", "database is locked", "timeout",
-            "the database system is starting up", "no route",
+            "connection",
+            "could not connect",
+            "server closed",
+            "terminating",
+            "shutting down",
+            "unable to open database",
+            "database is locked",
+            "timeout",
+            "the database system is starting up",
+            "no route",
         )
         return any(marker in text for marker in markers)
     return False

@@ -1,5 +1,6 @@
 """Security helpers: client keys for rate limits, response headers, safe redirects, hashing."""
 
+import contextlib
 import hashlib
 import hmac
 import secrets
@@ -84,10 +85,8 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
     """Check a password; an unknown account (no hash) costs the same work as a known one."""
     hasher = password_hasher()
     if not stored_hash:
-        try:
+        with contextlib.suppress(VerificationError):
             hasher.verify(_dummy_hash(), password + "x")
-        except VerificationError:
-            pass
         return False
     try:
         return hasher.verify(stored_hash, password)
@@ -102,7 +101,11 @@ def needs_rehash(stored_hash: str) -> bool:
 
 def _dummy_hash() -> str:
     ext = current_app.extensions
-    key = ("tamkeen-dummy-hash", current_app.config["ARGON2_MEMORY_KIB"], current_app.config["ARGON2_TIME_COST"])
+    key = (
+        "tamkeen-dummy-hash",
+        current_app.config["ARGON2_MEMORY_KIB"],
+        current_app.config["ARGON2_TIME_COST"],
+    )
     if ext.get("tamkeen-dummy-hash-key") != key:
         ext["tamkeen-dummy-hash"] = password_hasher().hash(secrets.token_hex(16))
         ext["tamkeen-dummy-hash-key"] = key

@@ -12,8 +12,9 @@ def _body(response) -> str:
 
 
 def test_signup_needs_only_username_and_password(client, db):
-    response = client.post_form("/register", {"username": "amal", "password": PASSWORD},
-                                token_from="/register")
+    response = client.post_form(
+        "/register", {"username": "amal", "password": PASSWORD}, token_from="/register"
+    )
     assert response.status_code == 303
     user = services.find_user("AMAL")
     assert user is not None and user.email is None and user.role.value == "learner"
@@ -24,7 +25,9 @@ def test_signup_response_is_the_same_for_taken_and_free_usernames(client, make_u
     make_user(username="taken-name")
     token = client.csrf_token("/register")
     free = client.post("/register", data={"csrf_token": token, "username": "free-name", "password": PASSWORD})
-    taken = client.post("/register", data={"csrf_token": token, "username": "taken-name", "password": PASSWORD})
+    taken = client.post(
+        "/register", data={"csrf_token": token, "username": "taken-name", "password": PASSWORD}
+    )
     assert free.status_code == taken.status_code == 303
     assert free.headers["Location"] == taken.headers["Location"]
     assert _body(free) == _body(taken)
@@ -32,8 +35,9 @@ def test_signup_response_is_the_same_for_taken_and_free_usernames(client, make_u
 
 def test_signup_refuses_common_and_short_passwords(client, db):
     for password in ["password123", "short", "Qwertyuiop"]:
-        response = client.post_form("/register", {"username": "nadia", "password": password},
-                                    token_from="/register")
+        response = client.post_form(
+            "/register", {"username": "nadia", "password": password}, token_from="/register"
+        )
         assert response.status_code == 200
         assert services.find_user("nadia") is None
 
@@ -49,8 +53,12 @@ def test_long_passwords_are_accepted_and_not_truncated(client, make_user):
 def test_signin_failure_is_identical_for_unknown_and_wrong_password(client, make_user):
     make_user(username="existing")
     token = client.csrf_token("/login")
-    wrong = client.post("/login", data={"csrf_token": token, "username": "existing", "password": "nope nope nope"})
-    unknown = client.post("/login", data={"csrf_token": token, "username": "nobody-here", "password": "nope nope nope"})
+    wrong = client.post(
+        "/login", data={"csrf_token": token, "username": "existing", "password": "nope nope nope"}
+    )
+    unknown = client.post(
+        "/login", data={"csrf_token": token, "username": "nobody-here", "password": "nope nope nope"}
+    )
     assert wrong.status_code == unknown.status_code == 200
     assert _body(wrong) == _body(unknown)
     assert "not right" in _body(wrong)
@@ -133,7 +141,8 @@ def test_next_parameter_only_redirects_within_the_site(client, make_user):
         client.post_form("/logout")
         token = client.csrf_token("/login")
         response = client.post(
-            "/login", query_string={"next": target},
+            "/login",
+            query_string={"next": target},
             data={"csrf_token": token, "username": "redirects", "password": PASSWORD},
         )
         assert response.status_code == 303

@@ -1,0 +1,99 @@
+"""Password hashing parameters, reset by e-mail, reset by recovery code."""
+
+import re
+from datetime import timedelta
+
+from config import Config
+from lms.accounts import services
+from lms.accounts.models import PasswordResetToken
+from lms.core.db import utcnow
+from tests.conftest import PASSWORD
+
+
+def test_production_argon2_parameters():
+    assert (Config.ARGON2_MEMORY_KIB, Config.ARGON2_TIME_COST, Config.ARGON2_PARALLELISM) == (19456, 2, 1)
+
+
+def test_hash_is_rehashed_when_parameters_change(app, db, make_user):
+    user = make_user(username="rehash")
+    assert "m=1024,t=1,p=1" in user.password_hash
+    app.config.update(ARGON2_MEMORY_KIB=19456, ARGON2_TIME_COST=2)
+    try:
+        with app.test_request_context():
+            assert services.authenticate("rehash", PASSWORD) is not None
+        assert "$argon2id$" in user.password_hash and "m=19456,t=2,p=1" in user.password_hash
+    finally:
+        app.config.update(ARGON2_MEMORY_KIB=1024, ARGON2_TIME_COST=1)
+
+
+def _mails(app):
+    return app.extensions["tamkeen-outbox"]
+
+
+def test_reset_by_email_works_once(app, client, make_user, db):
+    make_user(username="mailer", email="Mailer@Example.org")
+    response = client.post_form("/forgot", {"email": "mailer@example.org"}, token_from="/forgot")
+    assert response.status_code == 303
+    (message,) = _mails(app)
+    link = re.search(r"http://\S+/reset/(\S+)", message["body"])
+    token = link.group(1)
+    # Stored hashed, 128 bits of randomness.
+    assert (
+        db.session.scalar(db.select(PasswordResetToken).where(PasswordResetToken.token_hash == token)) is None
+    )
+    assert len(token) >= 22
+    new = "a fresh passphrase here"
+    done = client.post_form(f"/reset/{token}", {"new_password": new}, token_from=f"/reset/{token}")
+    assert done.status_code == 303
+    with app.test_request_context():
+        assert services.authenticate("mailer", new) is not None
+    assert client.get(f"/reset/{token}").status_code == 404  # single use
+
+
+def test_reset_answer_is_the_same_for_unknown_addresses(app, client, make_user):
+    make_user(username="known-mail", email="known@example.org")
+    token = client.csrf_token("/forgot")
+    known = client.post("/forgot", data={"csrf_token": token, "email": "known@example.org"})
+    unknown = client.post("/forgot", data={"csrf_token": token, "email": "unknown@example.org"})
+    assert known.status_code == unknown.status_code == 303
+    assert known.get_data() == unknown.get_data()
+    assert len(_mails(app)) == 1
+
+
+def test_reset_link_expires_after_60_minutes(app, client, make_user, db):
+    make_user(username="expiring", email="exp@example.org")
+    client.post_form("/forgot", {"email": "exp@example.org"}, token_from="/forgot")
+    token = re.search(r"/reset/(\S+)", _mails(app)[0]["body"]).group(1)
+    row = db.session.scalar(db.select(PasswordResetToken))
+    assert timedelta(minutes=59) < row.expires_at - row.created_at <= timedelta(minutes=60)
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.flush()
+    assert client.get(f"/reset/{token}").status_code == 404
+
+
+def test_recovery_code_resets_once(app, client, make_user, db):
+    user = make_user(username="nomail")
+    with app.test_request_context():
+        codes = services.generate_recovery_codes(user)
+    data = {"username": "nomail", "code": codes[0].upper(), "new_password": "recovered passphrase"}
+    assert client.post_form("/recover", data, token_from="/recover").status_code == 303
+    db.session.expire_all()
+    with app.test_request_context():
+        assert services.authenticate("nomail", "recovered passphrase") is not None
+    again = client.post_form(
+        "/recover", {**data, "new_password": "yet another phrase"}, token_from="/recover"
+    )
+    assert again.status_code == 200
+    assert "do not match" in again.get_data(as_text=True)
+
+
+def test_recovery_failure_looks_the_same_for_unknown_users(client, make_user):
+    make_user(username="codeholder")
+    token = client.csrf_token("/recover")
+    base = {"csrf_token": token, "code": "aaaaa-bbbbb-ccccc", "new_password": "some long phrase"}
+    known = client.post("/recover", data={**base, "username": "codeholder"})
+    unknown = client.post("/recover", data={**base, "username": "ghost-user"})
+    assert known.status_code == unknown.status_code == 200
+    body_known = known.get_data(as_text=True).replace("codeholder", "X")
+    body_unknown = unknown.get_data(as_text=True).replace("ghost-user", "X")
+    assert body_known == body_unknown
