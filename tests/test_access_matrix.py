@@ -1,0 +1,143 @@
+"""Every route against every role, with own and foreign objects.
+
+A route missing from MATRIX fails `test_every_route_is_in_the_matrix`: adding a route means
+deciding, here, who may use it.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+ROLES = ("anonymous", "learner", "trainer", "manager", "admin")
+SIGNED_IN = ROLES[1:]
+LOGIN = 302  # login_required sends anonymous visitors to the sign-in page
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request: how to build its URL and form, and the status expected per role."""
+
+    url: str  # formatted with the fixture objects, e.g. "/admin/users/{other_user}/disable"
+    expect: dict[str, int]
+    data: dict[str, str] = field(default_factory=dict)
+    label: str = ""
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(status: int, anonymous: int = LOGIN) -> dict[str, int]:
+    return {"anonymous": anonymous, **dict.fromkeys(SIGNED_IN, status)}
+
+
+def only(roles: tuple[str, ...], status: int, others: int = 403) -> dict[str, int]:
+    return {"anonymous": LOGIN, **{r: (status if r in roles else others) for r in SIGNED_IN}}
+
+
+def anonymous_only(status: int, signed: int = 302) -> dict[str, int]:
+    return {"anonymous": status, **dict.fromkeys(SIGNED_IN, signed)}
+
+
+MATRIX: dict[tuple[str, str], list[Case]] = {
+    ("static", "GET"): [Case("/static/style.css", everyone(200))],
+    ("core.home", "GET"): [Case("/", everyone(200))],
+    ("core.healthz", "GET"): [Case("/healthz", everyone(200))],
+    ("core.set_language", "POST"): [Case("/language", everyone(303), {"lang": "ar", "next": "/"})],
+    ("accounts.register", "GET"): [Case("/register", anonymous_only(200))],
+    ("accounts.register", "POST"): [Case("/register", anonymous_only(200), {"username": "x"})],
+    ("accounts.login", "GET"): [Case("/login", everyone(200))],
+    ("accounts.login", "POST"): [Case("/login", everyone(200), {"username": "nobody", "password": "wrong!"})],
+    ("accounts.logout", "POST"): [Case("/logout", everyone(303))],
+    ("accounts.forgot", "GET"): [Case("/forgot", everyone(200))],
+    ("accounts.forgot", "POST"): [Case("/forgot", everyone(303), {"email": "nobody@example.org"})],
+    ("accounts.reset", "GET"): [Case("/reset/not-a-token", everyone(404))],
+    ("accounts.reset", "POST"): [Case("/reset/not-a-token", everyone(404), {"new_password": "x" * 12})],
+    ("accounts.recover", "GET"): [Case("/recover", everyone(200))],
+    ("accounts.recover", "POST"): [Case("/recover", everyone(200), {"username": "a", "code": "b"})],
+    ("accounts.me", "GET"): [Case("/me/", signed_in(200))],
+    ("accounts.recovery_codes", "GET"): [Case("/me/recovery-codes", signed_in(200))],
+    ("accounts.recovery_codes", "POST"): [Case("/me/recovery-codes", signed_in(200))],
+    ("accounts.change_password", "GET"): [Case("/me/password", signed_in(200))],
+    ("accounts.change_password", "POST"): [
+        Case("/me/password", signed_in(200), {"current_password": "wrong!", "new_password": "y" * 12})
+    ],
+    ("accounts.profile", "GET"): [Case("/me/profile", signed_in(200))],
+    ("accounts.profile", "POST"): [Case("/me/profile", signed_in(303), {"display_name": "N", "locale": ""})],
+    ("accounts.download_data", "GET"): [Case("/me/data.json", signed_in(200))],
+    ("accounts.erase", "GET"): [Case("/me/erase", signed_in(200))],
+    ("accounts.erase", "POST"): [Case("/me/erase", signed_in(200), {"password": "wrong!", "confirm": "y"})],
+    ("accounts.join_organisation", "POST"): [
+        Case("/me/organisations", signed_in(303), {"m-organisation": "{own_org}"}, "listed org"),
+        Case("/me/organisations", signed_in(400), {"m-organisation": "999999"}, "unknown org"),
+    ],
+    ("accounts.leave_organisation", "POST"): [
+        Case("/me/organisations/{own_org}/leave", signed_in(303), label="own"),
+        Case("/me/organisations/{foreign_org}/leave", signed_in(303), label="foreign: harmless"),
+        Case("/me/organisations/999999/leave", signed_in(404), label="missing"),
+    ],
+    ("accounts.admin_users", "GET"): [Case("/admin/users", only(("admin",), 200))],
+    ("accounts.admin_disable", "POST"): [
+        Case("/admin/users/{other_user}/disable", only(("admin",), 303), label="foreign"),
+        Case("/admin/users/{self_user}/disable", only(("admin",), 303), label="own: refused"),
+        Case("/admin/users/999999/disable", only(("admin",), 404), label="missing"),
+    ],
+    ("accounts.admin_enable", "POST"): [
+        Case("/admin/users/{other_user}/enable", only(("admin",), 303)),
+        Case("/admin/users/999999/enable", only(("admin",), 404), label="missing"),
+    ],
+    ("accounts.admin_organisations", "GET"): [Case("/admin/organisations", only(("admin",), 200))],
+    ("accounts.admin_organisations", "POST"): [
+        Case("/admin/organisations", only(("admin",), 303), {"name": "New NGO", "country": "TN"})
+    ],
+}
+
+
+def test_every_route_is_in_the_matrix(app):
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    missing = sorted(routes - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - routes)
+    assert not missing, f"routes without an access-matrix entry: {missing}"
+    assert not stale, f"matrix entries for routes that do not exist: {stale}"
+
+
+CASES = [
+    pytest.param(endpoint, method, case, role, id=f"{endpoint}-{method}-{case.label or 'default'}-{role}")
+    for (endpoint, method), cases in MATRIX.items()
+    for case in cases
+    for role in ROLES
+]
+
+
+@pytest.mark.parametrize(("endpoint", "method", "case", "role"), CASES)
+def test_access(client, make_user, make_organisation, endpoint, method, case, role):
+    from lms.accounts import services
+
+    objects = {
+        "other_user": make_user(username="someone-else").id,
+        "own_org": make_organisation(name="Own NGO").id,
+        "foreign_org": make_organisation(name="Foreign NGO").id,
+        "self_user": 0,
+    }
+    if role != "anonymous":
+        user = make_user(role=role, username=f"matrix-{role}")
+        objects["self_user"] = user.id
+        services.join_organisation(user, services.get_organisation(objects["own_org"]))
+        response = client.post_form(
+            "/login", {"username": user.username, "password": PASSWORD}, token_from="/login"
+        )
+        assert response.status_code == 303
+    url = case.url.format(**objects)
+    if method == "GET":
+        response = client.get(url)
+    else:
+        data = {key: value.format(**objects) for key, value in case.data.items()}
+        response = client.post_form(url, data)
+    response.close()
+    assert response.status_code == case.expect[role], (method, url, role)
