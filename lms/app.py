@@ -12,6 +12,9 @@ from lms.accounts import services as account_services
 from lms.accounts.cli import users_cli
 from lms.accounts.views import bp as accounts_bp
 from lms.core.db import configure_engine_events
+from lms.courses.cli import courses_cli
+from lms.courses.views import bp as courses_bp
+from lms.courses.views import my_learning_panel
 from lms.core.errors import handle_http_error, register_error_handlers
 from lms.core.i18n import select_locale
 from lms.core.logging import configure_logging
@@ -21,8 +24,8 @@ from lms.core.views import bp as core_bp
 from lms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from lms.records import services as record_services
 
-BLUEPRINTS = (core_bp, accounts_bp)
-CLI_GROUPS = (users_cli,)
+BLUEPRINTS = (core_bp, accounts_bp, courses_bp)
+CLI_GROUPS = (users_cli, courses_cli)
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -58,6 +61,7 @@ def create_app(config=None, **overrides) -> Flask:
         app.cli.add_command(group)
     _install_request_hooks(app)
     app.extensions["tamkeen-set-locale"] = _remember_locale
+    app.extensions["tamkeen-me-panels"] = [my_learning_panel]
     account_services.register_data_exporter(
         app, "learning_records", lambda user: record_services.statements_for(user.public_id)
     )

@@ -53,28 +53,57 @@ def main() -> int:
     env = {**os.environ, "LC_ALL": "C.UTF-8"}
     try:
         subprocess.run(
-            [*as_user, initdb, "-D", datadir, "-U", "postgres", "--auth=trust", "-E", "UTF8",
-             "--locale=C.UTF-8"],
-            check=True, stdout=subprocess.DEVNULL, env=env,
+            [
+                *as_user,
+                initdb,
+                "-D",
+                datadir,
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            env=env,
         )
         options = (
             f"-p {port} -c listen_addresses=127.0.0.1 -k {workdir} -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
         subprocess.run(
-            [*as_user, pg_ctl, "-D", datadir, "-o", options, "-l", os.path.join(workdir, "log"),
-             "-w", "start"],
-            check=True, stdout=subprocess.DEVNULL, env=env,
+            [
+                *as_user,
+                pg_ctl,
+                "-D",
+                datadir,
+                "-o",
+                options,
+                "-l",
+                os.path.join(workdir, "log"),
+                "-w",
+                "start",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            env=env,
         )
         url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
         print(f"PostgreSQL throwaway cluster on 127.0.0.1:{port}", flush=True)
-        child_env = {**os.environ, "LMS_TEST_DATABASE_URL": url, "LMS_TEST_PG_DATADIR": datadir,
-                     "LMS_TEST_PG_CTL": pg_ctl}
+        child_env = {
+            **os.environ,
+            "LMS_TEST_DATABASE_URL": url,
+            "LMS_TEST_PG_DATADIR": datadir,
+            "LMS_TEST_PG_CTL": pg_ctl,
+        }
         return subprocess.run(sys.argv[1:], env=child_env).returncode
     finally:
         subprocess.run(
             [*as_user, pg_ctl, "-D", datadir, "-m", "immediate", "-w", "stop"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         time.sleep(0.2)
         shutil.rmtree(workdir, ignore_errors=True)

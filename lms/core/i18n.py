@@ -1,7 +1,7 @@
 """Locale selection, text direction and language names."""
 
 from babel import Locale
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 
 LOCALE_COOKIE = "tamkeen_lang"
@@ -25,6 +25,8 @@ def select_locale() -> str:
     """Pick the locale: user preference, then cookie, then Accept-Language, then default."""
     if "forced_locale" in g:
         return g.forced_locale
+    if not has_request_context():  # CLI commands and background work: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = supported_locales()
     preferred = getattr(current_user, "locale", None) if current_user else None
     if preferred in languages:
@@ -32,9 +34,7 @@ def select_locale() -> str:
     cookie = request.cookies.get(LOCALE_COOKIE)
     if cookie in languages:
         return cookie
-    return request.accept_languages.best_match(languages) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def text_direction(locale: str) -> str:

@@ -5,7 +5,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_number, format_percent, get_locale
 
 from lms.core.i18n import language_name, supported_locales, text_direction
 
@@ -35,7 +35,15 @@ def _template_context():
 
 def init_templating(app: Flask) -> None:
     """Register template globals and settings."""
-    app.jinja_env.globals.update(static_url=static_url, language_name=language_name)
+    app.jinja_env.globals.update(
+        static_url=static_url,
+        language_name=language_name,
+        format_number=format_number,
+        format_decimal=format_decimal,
+        format_percent=format_percent,
+        format_date=format_date,
+        format_datetime=format_datetime,
+    )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.policies["ext.i18n.trimmed"] = True

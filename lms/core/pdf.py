@@ -1,0 +1,97 @@
+"""Safe PDF rendering with WeasyPrint: bundled fonts only, no local files, no network.
+
+Documents are rendered from HTML with plain data. Every URL the document refers to resolves
+under ASSET_BASE and is answered only from the bundled fonts and the assets the caller passes;
+anything else (file://, http://, data: tricks) is refused, so a hostile string can never make the
+renderer read the server's files or call out.
+"""
+
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+ASSET_BASE = "https://assets.tamkeen.invalid/"
+FONT_FILES = {
+    "NotoSans-Regular.ttf": ("Noto Sans", 400),
+    "NotoSans-Bold.ttf": ("Noto Sans", 700),
+    "NotoNaskhArabic-Regular.ttf": ("Noto Naskh Arabic", 400),
+    "NotoNaskhArabic-Bold.ttf": ("Noto Naskh Arabic", 700),
+}
+# Latin first, Arabic second: each script falls through to the font that has it.
+FONT_STACK = "'Noto Sans', 'Noto Naskh Arabic'"
+FONT_STACK_ARABIC = "'Noto Naskh Arabic', 'Noto Sans'"
+
+
+class RenderTimeout(Exception):
+    """Rendering took longer than allowed."""
+
+
+def font_face_css() -> str:
+    """Return @font-face rules for the bundled fonts."""
+    rules = []
+    for name, (family, weight) in FONT_FILES.items():
+        rules.append(
+            f"@font-face {{ font-family: '{family}'; font-weight: {weight}; "
+            f"src: url('{ASSET_BASE}fonts/{name}') format('truetype'); }}"
+        )
+    return "\n".join(rules)
+
+
+class BundledAssetFetcher(URLFetcher):
+    """Answer only bundled fonts and the caller's in-memory assets; refuse everything else."""
+
+    def __init__(self, assets: Mapping[str, tuple[bytes, str]] | None = None):
+        super().__init__(allowed_protocols=("https",), allow_redirects=False)
+        self._assets = dict(assets or {})
+
+    def fetch(self, url, headers=None):
+        """Return the bundled resource for `url` or raise."""
+        if not url.startswith(ASSET_BASE):
+            raise ValueError(f"refused to fetch {url[:80]!r}")
+        path = url[len(ASSET_BASE) :].split("?")[0].split("#")[0]
+        if path.startswith("fonts/") and path[6:] in FONT_FILES:
+            data = (FONT_DIR / path[6:]).read_bytes()
+            return URLFetcherResponse(url, data, {"Content-Type": "font/ttf"})
+        if path in self._assets:
+            data, content_type = self._assets[path]
+            return URLFetcherResponse(url, data, {"Content-Type": content_type})
+        raise ValueError(f"no such bundled asset {path[:80]!r}")
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Abort the block after `seconds` (main thread only; elsewhere no limit applies)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _expire(_signum, _frame):
+        raise RenderTimeout(f"rendering took longer than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, _expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def render_pdf(
+    html: str, *, assets: Mapping[str, tuple[bytes, str]] | None = None, timeout: float = 60
+) -> bytes:
+    """Render an HTML document to PDF bytes with the bundled fonts and assets only."""
+    # Imported here: loading Pango is slow and belongs to the first render, not to app start.
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    fetcher = BundledAssetFetcher(assets)
+    font_config = FontConfiguration()
+    with time_limit(timeout):
+        document = HTML(string=html, base_url=ASSET_BASE, url_fetcher=fetcher)
+        return document.write_pdf(font_config=font_config)

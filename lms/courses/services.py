@@ -1,0 +1,560 @@
+"""Course services: import and export packages, the catalog, enrolment, progress, completion."""
+
+import hashlib
+import tempfile
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
+
+from lms.core import markdown
+from lms.core.db import utcnow
+from lms.courses import archive, package
+from lms.courses.models import (
+    Course,
+    CourseFile,
+    Enrolment,
+    Lesson,
+    LessonContent,
+    LessonProgress,
+    MediaFile,
+    Module,
+)
+from lms.extensions import db
+
+MEDIA_TYPES = {
+    b"\x89PNG": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"GIF8": "image/gif",
+    b"RIFF": "image/webp",
+}
+
+
+class CourseError(Exception):
+    """A course operation that cannot be done; the message is for the user."""
+
+
+class ImportRefused(CourseError):
+    """A package that is valid but cannot replace what is installed."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did: "created", "updated" or "unchanged"."""
+
+    course: Course
+    status: str
+
+
+# Import and export -----------------------------------------------------------------------------
+
+
+def content_hash(files: dict[str, bytes]) -> str:
+    """Hash every path and byte of a package, order-independent."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.encode() + b"\0" + hashlib.sha256(files[path]).digest())
+    return digest.hexdigest()
+
+
+def read_package(path: str | Path) -> package.CoursePackage:
+    """Load a course folder or a .zip of one; raise package.PackageError or archive.ArchiveError."""
+    path = Path(path)
+    if path.is_file() and path.suffix.lower() == ".zip":
+        with tempfile.TemporaryDirectory(prefix="tamkeen-import-") as tmp:
+            folder = Path(tmp) / "package"
+            top = archive.safe_extract(path, folder)
+            return package.load(folder, folder_name=top or _declared_slug(folder) or path.stem)
+    if not path.is_dir():
+        raise CourseError(_("%(path)s is not a course folder or a .zip file.", path=str(path)))
+    return package.load(path)
+
+
+def _declared_slug(folder: Path) -> str | None:
+    # A zip of the folder's contents (no top folder): the slug in course.toml names it.
+    try:
+        return tomllib.loads((folder / "course.toml").read_text("utf-8")).get("slug")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def import_package(pkg: package.CoursePackage) -> ImportResult:
+    """Create or update a course from a loaded package (flushes; the caller commits once)."""
+    digest = content_hash(pkg.files)
+    course = db.session.scalar(sa.select(Course).where(Course.slug == pkg.slug))
+    if course is not None:
+        if course.content_hash == digest:
+            return ImportResult(course, "unchanged")
+        if pkg.version < course.version:
+            raise ImportRefused(
+                _(
+                    "course.toml:0: version %(new)d is older than the installed version %(old)d.",
+                    new=pkg.version,
+                    old=course.version,
+                )
+            )
+        if pkg.version == course.version:
+            raise ImportRefused(
+                _(
+                    "course.toml:0: the content changed but version is still %(old)d: "
+                    "raise `version` to publish the change.",
+                    old=course.version,
+                )
+            )
+        status = "updated"
+    else:
+        course = Course(slug=pkg.slug)
+        db.session.add(course)
+        status = "created"
+
+    lesson_total = sum(len(m.lessons) for m in pkg.modules)
+    course.version = pkg.version
+    course.default_locale = pkg.default_locale
+    course.locales = list(pkg.locales)
+    course.titles = dict(pkg.titles)
+    course.summaries = dict(pkg.summaries)
+    course.topic = pkg.topic
+    course.estimated_minutes = pkg.minutes
+    course.lesson_count = lesson_total
+    course.pass_mark = pkg.pass_mark
+    course.has_certificate = pkg.certificate
+    course.certificate_valid_years = pkg.certificate_valid_years
+    course.sources_md = pkg.sources_md
+    course.content_hash = digest
+    course.updated_at = utcnow()
+    db.session.flush()
+
+    _replace_structure(course, pkg)
+    _replace_files(course, pkg)
+    db.session.flush()
+    hook = current_app.extensions.get("tamkeen-course-imported")
+    if hook:
+        hook(course, pkg)
+    return ImportResult(course, status)
+
+
+def _replace_structure(course: Course, pkg: package.CoursePackage) -> None:
+    modules = {m.slug: m for m in db.session.scalars(sa.select(Module).where(Module.course_id == course.id))}
+    lessons = {
+        lesson.slug: lesson
+        for lesson in db.session.scalars(sa.select(Lesson).where(Lesson.course_id == course.id))
+    }
+    keep_modules, keep_lessons = set(), set()
+    sequence = 0
+    for mp in pkg.modules:
+        module = modules.get(mp.slug)
+        if module is None:
+            module = Module(course_id=course.id, slug=mp.slug, position=mp.position, titles={})
+            db.session.add(module)
+        module.position = mp.position
+        module.titles = dict(mp.titles)
+        module.requires_previous = mp.requires_previous
+        db.session.flush()
+        keep_modules.add(mp.slug)
+        for lp in mp.lessons:
+            sequence += 1
+            lesson = lessons.get(lp.slug)
+            if lesson is None:
+                lesson = Lesson(
+                    course_id=course.id, slug=lp.slug, titles={}, position=0, sequence=0, module_id=module.id
+                )
+                db.session.add(lesson)
+            lesson.module_id = module.id
+            lesson.position = lp.position
+            lesson.sequence = sequence
+            lesson.titles = dict(lp.titles)
+            db.session.flush()
+            keep_lessons.add(lp.slug)
+            db.session.execute(sa.delete(LessonContent).where(LessonContent.lesson_id == lesson.id))
+            for locale, body in lp.bodies.items():
+                db.session.add(
+                    LessonContent(
+                        lesson_id=lesson.id,
+                        locale=locale,
+                        title=lp.titles[locale],
+                        body_md=body,
+                        word_count=lp.word_counts.get(locale, 0),
+                    )
+                )
+    # Progress is keyed by lesson slug, so removing a lesson keeps learners' records of it.
+    for slug, lesson in lessons.items():
+        if slug not in keep_lessons:
+            db.session.delete(lesson)
+    db.session.flush()
+    for slug, module in modules.items():
+        if slug not in keep_modules:
+            db.session.delete(module)
+    db.session.flush()
+
+
+def _replace_files(course: Course, pkg: package.CoursePackage) -> None:
+    db.session.execute(sa.delete(CourseFile).where(CourseFile.course_id == course.id))
+    db.session.execute(sa.delete(MediaFile).where(MediaFile.course_id == course.id))
+    for path, data in sorted(pkg.files.items()):
+        db.session.add(CourseFile(course_id=course.id, path=path, data=data))
+    for name, data in sorted(pkg.media.items()):
+        width, height = _image_size(data)
+        db.session.add(
+            MediaFile(
+                course_id=course.id,
+                name=name,
+                content_type=_media_type(data),
+                data=data,
+                width=width,
+                height=height,
+            )
+        )
+
+
+def _media_type(data: bytes) -> str:
+    for magic, content_type in MEDIA_TYPES.items():
+        if data.startswith(magic):
+            return content_type
+    return "application/octet-stream"
+
+
+def _image_size(data: bytes) -> tuple[int | None, int | None]:
+    """Read width and height from PNG or GIF headers (others: unknown)."""
+    if data.startswith(b"\x89PNG") and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data.startswith(b"GIF8") and len(data) >= 10:
+        return int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
+    return None, None
+
+
+def import_path(path: str | Path) -> ImportResult:
+    """Validate and import a folder or .zip; nothing is written when anything is wrong."""
+    return import_package(read_package(path))
+
+
+def export_course(course: Course, dest: str | Path) -> Path:
+    """Write a course back as a package folder `dest/<slug>` and return its path."""
+    target = Path(dest) / course.slug
+    files = db.session.execute(
+        sa.select(CourseFile.path, CourseFile.data).where(CourseFile.course_id == course.id)
+    ).all()
+    for path, data in files:
+        out = target / path
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+    return target
+
+
+def courses_dir() -> Path:
+    """Return the folder `flask courses load-all` reads."""
+    return Path(current_app.config["COURSES_DIR"])
+
+
+# Catalog ---------------------------------------------------------------------------------------
+
+
+def get_course(slug: str) -> Course | None:
+    """Return a course by slug, published or not."""
+    return db.session.scalar(sa.select(Course).where(Course.slug == slug))
+
+
+def get_published_course(slug: str) -> Course | None:
+    """Return a published course by slug."""
+    return db.session.scalar(sa.select(Course).where(Course.slug == slug, Course.is_published.is_(True)))
+
+
+def catalog(*, topic: str | None = None, language: str | None = None) -> list[Course]:
+    """Return published courses, filtered by topic and teaching language, in one query."""
+    courses = db.session.scalars(
+        sa.select(Course).where(Course.is_published.is_(True)).order_by(Course.id)
+    ).all()
+    if topic:
+        courses = [c for c in courses if c.topic == topic]
+    if language:
+        courses = [c for c in courses if language in c.locales]
+    return list(courses)
+
+
+def topics() -> list[str]:
+    """Return the topics of published courses."""
+    return sorted(
+        t
+        for t in db.session.scalars(sa.select(Course.topic).where(Course.is_published.is_(True)).distinct())
+        if t
+    )
+
+
+def load_outline(course: Course) -> list[Module]:
+    """Load a course's modules and lessons in two queries."""
+    return list(
+        db.session.scalars(
+            sa.select(Module)
+            .where(Module.course_id == course.id)
+            .order_by(Module.position)
+            .options(selectinload(Module.lessons))
+        )
+    )
+
+
+# Enrolment and progress ------------------------------------------------------------------------
+
+
+def get_enrolment(user, course: Course) -> Enrolment | None:
+    """Return the user's enrolment in a course, or None."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(
+        sa.select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+    )
+
+
+def _insert_ignore(table, values: dict, conflict_columns: list[str]):
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return (
+            postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+        )
+    if dialect == "sqlite":
+        return sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+    raise NotImplementedError(dialect)
+
+
+def enroll(user, course: Course) -> Enrolment:
+    """Enrol a learner; enrolling twice (even at once) is harmless."""
+    now = utcnow()
+    db.session.execute(
+        _insert_ignore(
+            Enrolment.__table__,
+            {"user_id": user.id, "course_id": course.id, "enrolled_at": now, "last_activity_at": now},
+            ["user_id", "course_id"],
+        )
+    )
+    enrolment = get_enrolment(user, course)
+    hook = current_app.extensions.get("tamkeen-enrolled")
+    if hook and enrolment.enrolled_at == now:
+        hook(user, course)
+    return enrolment
+
+
+def done_slugs(user, course: Course) -> set[str]:
+    """Return the slugs of the lessons the user marked done in a course (one query)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(LessonProgress.lesson_slug).where(
+                LessonProgress.user_id == user.id, LessonProgress.course_id == course.id
+            )
+        )
+    )
+
+
+def record_lesson_done(user, course: Course, lesson: Lesson) -> bool:
+    """Mark a lesson done once (concurrent requests give one row); return True if new."""
+    enrolment = get_enrolment(user, course)
+    if enrolment is None:
+        raise CourseError(_("Enrol in the course first."))
+    result = db.session.execute(
+        _insert_ignore(
+            LessonProgress.__table__,
+            {
+                "user_id": user.id,
+                "course_id": course.id,
+                "lesson_slug": lesson.slug,
+                "completed_at": utcnow(),
+            },
+            ["user_id", "course_id", "lesson_slug"],
+        )
+    )
+    touch(enrolment, lesson)
+    return bool(result.rowcount)
+
+
+def touch(enrolment: Enrolment, lesson: Lesson) -> None:
+    """Remember where the learner is, for "continue where you left off"."""
+    enrolment.last_activity_at = utcnow()
+    enrolment.last_lesson_slug = lesson.slug
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class ModuleState:
+    """A module as one learner sees it."""
+
+    module: Module
+    lessons_done: int
+    lessons_total: int
+    quiz_passed: bool | None  # None: the module has no quiz
+    is_complete: bool
+    is_locked: bool
+
+
+def module_states(
+    modules: list[Module], done: set[str], passed_quizzes: dict[int, bool] | None = None
+) -> list[ModuleState]:
+    """Work out completion and locks: a module needs its lessons done and its quiz passed."""
+    passed_quizzes = passed_quizzes or {}
+    states, previous_complete = [], True
+    for module in modules:
+        total = len(module.lessons)
+        finished = sum(1 for lesson in module.lessons if lesson.slug in done)
+        quiz_passed = passed_quizzes.get(module.id)
+        complete = finished == total and quiz_passed is not False
+        locked = module.requires_previous and not previous_complete
+        states.append(ModuleState(module, finished, total, quiz_passed, complete, locked))
+        previous_complete = complete
+    return states
+
+
+def update_completion(user, course: Course, states: Iterable[ModuleState]) -> datetime | None:
+    """Record course completion once, with its time, when every module is complete."""
+    enrolment = get_enrolment(user, course)
+    if enrolment is None:
+        return None
+    if enrolment.completed_at is None and all(s.is_complete for s in states):
+        # Conditional update: two requests completing at once record one time.
+        now = utcnow()
+        db.session.execute(
+            sa.update(Enrolment)
+            .where(Enrolment.id == enrolment.id, Enrolment.completed_at.is_(None))
+            .values(completed_at=now)
+        )
+        db.session.refresh(enrolment)
+        hook = current_app.extensions.get("tamkeen-course-completed")
+        if hook and enrolment.completed_at == now:
+            hook(user, course)
+    return enrolment.completed_at
+
+
+def my_enrolments(user) -> list[tuple[Enrolment, int]]:
+    """Return the user's enrolments with their lessons-done counts, in two queries."""
+    enrolments = db.session.scalars(
+        sa.select(Enrolment)
+        .where(Enrolment.user_id == user.id)
+        .options(selectinload(Enrolment.course))
+        .order_by(Enrolment.last_activity_at.desc())
+    ).all()
+    counts = dict(
+        db.session.execute(
+            sa.select(LessonProgress.course_id, sa.func.count(LessonProgress.id))
+            .join(
+                Lesson,
+                sa.and_(
+                    Lesson.course_id == LessonProgress.course_id, Lesson.slug == LessonProgress.lesson_slug
+                ),
+            )
+            .where(LessonProgress.user_id == user.id)
+            .group_by(LessonProgress.course_id)
+        ).all()
+    )
+    return [(e, counts.get(e.course_id, 0)) for e in enrolments]
+
+
+def continue_lessons(enrolments: Iterable[Enrolment]) -> dict[int, Lesson]:
+    """Return, per course id, the lesson each enrolment was last at (two queries in all)."""
+    pairs = [(e.course_id, e.last_lesson_slug) for e in enrolments if e.last_lesson_slug]
+    if not pairs:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Lesson)
+        .where(sa.tuple_(Lesson.course_id, Lesson.slug).in_(pairs))
+        .options(selectinload(Lesson.module))
+    )
+    return {lesson.course_id: lesson for lesson in rows}
+
+
+# Lessons ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LessonPage:
+    """Everything a lesson page shows."""
+
+    lesson: Lesson
+    module: Module
+    locale: str
+    is_fallback: bool
+    title: str
+    html: str
+    previous: Lesson | None
+    next: Lesson | None
+
+
+def get_lesson(course: Course, module_slug: str, lesson_slug: str) -> Lesson | None:
+    """Return a lesson by its module and lesson slugs (both checked against the course)."""
+    return db.session.scalar(
+        sa.select(Lesson)
+        .join(Module, Module.id == Lesson.module_id)
+        .where(Lesson.course_id == course.id, Lesson.slug == lesson_slug, Module.slug == module_slug)
+        .options(selectinload(Lesson.module))
+    )
+
+
+def lesson_page(course: Course, lesson: Lesson, locale: str) -> LessonPage:
+    """Return a lesson in the learner's language, or the course's default with a note."""
+    contents = {
+        c.locale: c
+        for c in db.session.scalars(
+            sa.select(LessonContent).where(
+                LessonContent.lesson_id == lesson.id,
+                LessonContent.locale.in_({locale, course.default_locale}),
+            )
+        )
+    }
+    content = contents.get(locale) or contents[course.default_locale]
+    neighbours = {
+        row.sequence: row
+        for row in db.session.scalars(
+            sa.select(Lesson)
+            .where(
+                Lesson.course_id == course.id, Lesson.sequence.in_([lesson.sequence - 1, lesson.sequence + 1])
+            )
+            .options(selectinload(Lesson.module))
+        )
+    }
+    return LessonPage(
+        lesson=lesson,
+        module=lesson.module,
+        locale=content.locale,
+        is_fallback=content.locale != locale,
+        title=content.title,
+        html=render_lesson(content.body_md, course.slug),
+        previous=neighbours.get(lesson.sequence - 1),
+        next=neighbours.get(lesson.sequence + 1),
+    )
+
+
+@lru_cache(maxsize=512)
+def render_lesson(body_md: str, course_slug: str) -> str:
+    """Render lesson Markdown safely; images point into the course's own media."""
+    return markdown.render(body_md, media_url=lambda name: f"/media/{course_slug}/{name}")
+
+
+def course_media(course: Course) -> list[MediaFile]:
+    """Return every media file of a course."""
+    return list(db.session.scalars(sa.select(MediaFile).where(MediaFile.course_id == course.id)))
+
+
+def get_media(course: Course, name: str) -> MediaFile | None:
+    """Return a media file of a course."""
+    return db.session.scalar(
+        sa.select(MediaFile).where(MediaFile.course_id == course.id, MediaFile.name == name)
+    )
+
+
+def lesson_contents(course: Course, modules: list[Module], locale: str) -> dict[int, LessonContent]:
+    """Return each lesson's content in a locale (default locale as fallback), in one query."""
+    ids = [lesson.id for module in modules for lesson in module.lessons]
+    rows = db.session.scalars(
+        sa.select(LessonContent).where(
+            LessonContent.lesson_id.in_(ids), LessonContent.locale.in_({locale, course.default_locale})
+        )
+    )
+    chosen: dict[int, LessonContent] = {}
+    for row in rows:
+        if row.locale == locale or row.lesson_id not in chosen:
+            chosen[row.lesson_id] = row
+    return chosen

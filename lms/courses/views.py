@@ -1,0 +1,210 @@
+"""Learner pages: catalog, course, lessons, progress, media and PDF handbooks."""
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+
+from lms.core.i18n import language_name
+from lms.courses import handbook, services
+from lms.extensions import db
+
+bp = Blueprint("courses", __name__, template_folder="templates")
+
+TOPIC_NAMES = {
+    "civil-society": _l("Civil society"),
+    "lobbying": _l("Lobbying and advocacy"),
+    "human-rights-mechanisms": _l("Human rights mechanisms"),
+    "funding": _l("Funding and projects"),
+}
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+def _course_or_404(slug: str):
+    return services.get_published_course(slug) or abort(404)
+
+
+def _passed_quizzes(user, course, modules) -> dict[int, bool]:
+    hook = current_app.extensions.get("tamkeen-quiz-status")
+    return hook(user, course, modules) if hook else {}
+
+
+def _states(course, modules):
+    done = services.done_slugs(current_user, course)
+    return done, services.module_states(modules, done, _passed_quizzes(current_user, course, modules))
+
+
+@bp.get("/courses/")
+def catalog():
+    """List published courses, filtered by topic and language."""
+    topic = request.args.get("topic") or None
+    language = request.args.get("lang") or None
+    courses = services.catalog(topic=topic, language=language)
+    return render_template(
+        "courses/catalog.html",
+        courses=courses,
+        topics=services.topics(),
+        topic=topic,
+        language=language,
+        locale=_locale(),
+        topic_names=TOPIC_NAMES,
+    )
+
+
+@bp.get("/courses/<slug>/sources")
+def sources(slug):
+    """The public references a course uses."""
+    course = _course_or_404(slug)
+    if not course.sources_md:
+        abort(404)
+    return render_template(
+        "courses/sources.html",
+        course=course,
+        html=services.render_lesson(course.sources_md, course.slug),
+        locale=_locale(),
+    )
+
+
+@bp.get("/courses/<slug>/")
+def detail(slug):
+    """A course: its modules and lessons, with the learner's progress."""
+    course = _course_or_404(slug)
+    modules = services.load_outline(course)
+    enrolment = services.get_enrolment(current_user, course)
+    done, states = _states(course, modules)
+    extra = current_app.extensions.get("tamkeen-course-extra")
+    return render_template(
+        "courses/course.html",
+        course=course,
+        states=states,
+        done=done,
+        enrolment=enrolment,
+        form=FlaskForm(),
+        locale=_locale(),
+        language_name=language_name,
+        extra=Markup(extra(current_user, course, states)) if extra and enrolment else "",
+    )
+
+
+@bp.post("/courses/<slug>/enroll")
+@login_required
+def enroll(slug):
+    """Enrol the signed-in learner (idempotent)."""
+    course = _course_or_404(slug)
+    services.enroll(current_user, course)
+    db.session.commit()
+    flash(_("You are enrolled in %(title)s.", title=course.title_in(_locale())))
+    return redirect(url_for("courses.detail", slug=slug), 303)
+
+
+@bp.get("/courses/<slug>/<module_slug>/<lesson_slug>")
+def lesson(slug, module_slug, lesson_slug):
+    """A lesson in the learner's language, or the course's default language with a note."""
+    course = _course_or_404(slug)
+    lesson = services.get_lesson(course, module_slug, lesson_slug) or abort(404)
+    modules = services.load_outline(course)
+    done, states = _states(course, modules)
+    state = next(s for s in states if s.module.id == lesson.module_id)
+    if state.is_locked:
+        flash(_("Finish the previous module first: this one builds on it."), "error")
+        return redirect(url_for("courses.detail", slug=slug), 303)
+    page = services.lesson_page(course, lesson, _locale())
+    enrolment = services.get_enrolment(current_user, course)
+    if enrolment is not None and enrolment.last_lesson_slug != lesson.slug:
+        services.touch(enrolment, lesson)
+        db.session.commit()
+    return render_template(
+        "courses/lesson.html",
+        course=course,
+        page=page,
+        is_done=lesson.slug in done,
+        enrolment=enrolment,
+        form=FlaskForm(),
+        locale=_locale(),
+        language_name=language_name,
+    )
+
+
+@bp.post("/courses/<slug>/<module_slug>/<lesson_slug>/done")
+@login_required
+def mark_done(slug, module_slug, lesson_slug):
+    """Mark a lesson as done and go to the next one."""
+    course = _course_or_404(slug)
+    lesson = services.get_lesson(course, module_slug, lesson_slug) or abort(404)
+    modules = services.load_outline(course)
+    _done, states = _states(course, modules)
+    if next(s for s in states if s.module.id == lesson.module_id).is_locked:
+        abort(403)
+    try:
+        services.record_lesson_done(current_user, course, lesson)
+    except services.CourseError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("courses.detail", slug=slug), 303)
+    done, states = _states(course, modules)
+    services.update_completion(current_user, course, states)
+    db.session.commit()
+    page = services.lesson_page(course, lesson, _locale())
+    if page.next is not None and page.next.module_id == lesson.module_id:
+        target = url_for(
+            "courses.lesson", slug=slug, module_slug=page.next.module.slug, lesson_slug=page.next.slug
+        )
+    else:
+        target = url_for("courses.detail", slug=slug, _anchor=f"module-{lesson.module.slug}")
+    return redirect(target, 303)
+
+
+@bp.get("/media/<slug>/<name>")
+def media(slug, name):
+    """A course image (only the course's own media)."""
+    course = _course_or_404(slug)
+    item = services.get_media(course, name) or abort(404)
+    response = Response(item.data, mimetype=item.content_type)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+@bp.get("/courses/<slug>/handbook.pdf")
+def course_handbook(slug):
+    """The whole course as a PDF handbook for offline reading."""
+    course = _course_or_404(slug)
+    return _pdf(handbook.render_course(course, _locale()), f"{course.slug}-{_locale()}.pdf")
+
+
+@bp.get("/courses/<slug>/<module_slug>/handbook.pdf")
+def module_handbook(slug, module_slug):
+    """One module as a PDF handbook for offline reading."""
+    course = _course_or_404(slug)
+    module = next((m for m in services.load_outline(course) if m.slug == module_slug), None) or abort(404)
+    return _pdf(
+        handbook.render_module(course, module, _locale()), f"{course.slug}-{module.slug}-{_locale()}.pdf"
+    )
+
+
+def _pdf(data: bytes, filename: str) -> Response:
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, max-age=3600",
+        },
+    )
+
+
+def my_learning_panel(user) -> Markup:
+    """The "My learning" panel: each course with a progress bar and a continue link."""
+    rows = services.my_enrolments(user)
+    continue_lessons = services.continue_lessons([enrolment for enrolment, _count in rows])
+    return Markup(
+        render_template(
+            "courses/my_learning.html", rows=rows, continue_lessons=continue_lessons, locale=_locale()
+        )
+    )
