@@ -12,15 +12,15 @@ from lms.accounts import services as account_services
 from lms.accounts.cli import users_cli
 from lms.accounts.views import bp as accounts_bp
 from lms.core.db import configure_engine_events
-from lms.courses.cli import courses_cli
-from lms.courses.views import bp as courses_bp
-from lms.courses.views import my_learning_panel
 from lms.core.errors import handle_http_error, register_error_handlers
 from lms.core.i18n import select_locale
 from lms.core.logging import configure_logging
 from lms.core.security import set_security_headers
 from lms.core.templating import init_templating
 from lms.core.views import bp as core_bp
+from lms.courses.cli import courses_cli
+from lms.courses.views import bp as courses_bp
+from lms.courses.views import my_learning_panel
 from lms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from lms.records import services as record_services
 

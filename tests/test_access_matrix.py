@@ -5,6 +5,7 @@ deciding, here, who may use it.
 """
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -92,7 +93,45 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("accounts.admin_organisations", "POST"): [
         Case("/admin/organisations", only(("admin",), 303), {"name": "New NGO", "country": "TN"})
     ],
+    ("courses.catalog", "GET"): [Case("/courses/", everyone(200))],
+    ("courses.detail", "GET"): [
+        Case("/courses/sample-course/", everyone(200)),
+        Case("/courses/no-such-course/", everyone(404), label="missing"),
+    ],
+    ("courses.enroll", "POST"): [
+        Case("/courses/sample-course/enroll", signed_in(303)),
+        Case("/courses/no-such-course/enroll", signed_in(404), label="missing"),
+    ],
+    ("courses.lesson", "GET"): [
+        Case("/courses/sample-course/council-and-upr/human-rights-council", everyone(200)),
+        Case(
+            "/courses/sample-course/treaty-bodies/human-rights-council", everyone(404), label="wrong parent"
+        ),
+        Case("/courses/sample-course/treaty-bodies/shadow-reports", everyone(303), label="locked"),
+    ],
+    ("courses.mark_done", "POST"): [
+        Case("/courses/sample-course/council-and-upr/human-rights-council/done", signed_in(303)),
+        Case(
+            "/courses/sample-course/treaty-bodies/human-rights-council/done",
+            signed_in(404),
+            label="wrong parent",
+        ),
+        Case("/courses/sample-course/treaty-bodies/shadow-reports/done", signed_in(403), label="locked"),
+    ],
+    ("courses.media", "GET"): [
+        Case("/media/sample-course/upr-cycle.png", everyone(200)),
+        Case("/media/sample-course/missing.png", everyone(404), label="missing"),
+        Case("/media/no-such-course/upr-cycle.png", everyone(404), label="wrong parent"),
+    ],
+    ("courses.course_handbook", "GET"): [Case("/courses/sample-course/handbook.pdf", everyone(200))],
+    ("courses.module_handbook", "GET"): [
+        Case("/courses/sample-course/council-and-upr/handbook.pdf", everyone(200)),
+        Case("/courses/sample-course/no-module/handbook.pdf", everyone(404), label="missing"),
+    ],
+    ("courses.sources", "GET"): [Case("/courses/sample-course/sources", everyone(200))],
 }
+
+SAMPLE_COURSE = Path(__file__).resolve().parent / "courses" / "fixtures" / "sample-course"
 
 
 def test_every_route_is_in_the_matrix(app):
@@ -118,7 +157,10 @@ CASES = [
 @pytest.mark.parametrize(("endpoint", "method", "case", "role"), CASES)
 def test_access(client, make_user, make_organisation, endpoint, method, case, role):
     from lms.accounts import services
+    from lms.courses import services as courses
 
+    if endpoint.startswith("courses."):
+        courses.import_path(SAMPLE_COURSE)
     objects = {
         "other_user": make_user(username="someone-else").id,
         "own_org": make_organisation(name="Own NGO").id,

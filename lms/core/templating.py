@@ -5,7 +5,14 @@ from functools import cache
 from pathlib import Path
 
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, format_number, format_percent, get_locale
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_number,
+    format_percent,
+    get_locale,
+)
 
 from lms.core.i18n import language_name, supported_locales, text_direction
 
