@@ -34,7 +34,11 @@ def write_course(
         (module_dir / "module.toml").write_text(
             f"requires_previous = {requires}\n\n[title]\n{module_titles}\n", encoding="utf-8"
         )
-        names = lesson_names[m - 1] if lesson_names else [f"m{m}-lesson-{n}" for n in range(1, lessons_per_module + 1)]
+        names = (
+            lesson_names[m - 1]
+            if lesson_names
+            else [f"m{m}-lesson-{n}" for n in range(1, lessons_per_module + 1)]
+        )
         for n, lesson_slug in enumerate(names, start=1):
             for code in locales:
                 if code != "en" and lesson_slug in arabic_missing:

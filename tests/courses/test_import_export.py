@@ -94,7 +94,9 @@ def test_new_version_updates_content_and_keeps_progress(app, db, tmp_path, make_
     assert result.status == "updated" and result.course.version == 2
     slugs = set(db.session.scalars(sa.select(Lesson.slug).where(Lesson.course_id == course.id)))
     assert slugs == {"intro", "new-lesson", "practice"}
-    kept = set(db.session.scalars(sa.select(LessonProgress.lesson_slug).where(LessonProgress.user_id == learner.id)))
+    kept = set(
+        db.session.scalars(sa.select(LessonProgress.lesson_slug).where(LessonProgress.user_id == learner.id))
+    )
     assert kept == {"intro", "history"}  # progress on the removed lesson is kept, not deleted
 
 
@@ -146,7 +148,9 @@ def test_shipped_course_export_is_identical(runner, db, tmp_path, course_dir):
     original_files = sorted(p.relative_to(course_dir) for p in course_dir.rglob("*") if p.is_file())
     exported_files = sorted(p.relative_to(exported) for p in exported.rglob("*") if p.is_file())
     assert original_files == exported_files
-    match, mismatch, errors = filecmp.cmpfiles(course_dir, exported, [str(p) for p in original_files], shallow=False)
+    match, mismatch, errors = filecmp.cmpfiles(
+        course_dir, exported, [str(p) for p in original_files], shallow=False
+    )
     assert not mismatch and not errors
 
 
@@ -168,7 +172,11 @@ def test_load_all_imports_every_shipped_course(runner, db, app):
 
 def test_unknown_schema_version_is_refused_clearly(runner, tmp_path):
     folder = write_course(tmp_path)
-    text = (folder / "course.toml").read_text(encoding="utf-8").replace("schema_version = 1", "schema_version = 2")
+    text = (
+        (folder / "course.toml")
+        .read_text(encoding="utf-8")
+        .replace("schema_version = 1", "schema_version = 2")
+    )
     (folder / "course.toml").write_text(text, encoding="utf-8")
     result = runner.invoke(args=["courses", "validate", str(folder)])
     assert result.exit_code == 1

@@ -70,7 +70,9 @@ def test_mark_done_is_idempotent_and_moves_on(client, course, learner, db):
     first = _done(client, path)
     assert first.status_code == 303 and first.headers["Location"].endswith("/module-1/m1-lesson-2")
     _done(client, path)
-    rows = db.session.scalar(sa.select(sa.func.count(LessonProgress.id)).where(LessonProgress.user_id == learner.id))
+    rows = db.session.scalar(
+        sa.select(sa.func.count(LessonProgress.id)).where(LessonProgress.user_id == learner.id)
+    )
     assert rows == 1
 
 
@@ -142,7 +144,9 @@ def count_queries():
         sa.event.remove(engine, "before_cursor_execute", _count)
 
 
-@pytest.mark.parametrize("path", ["/courses/", "/courses/{slug}/", "/courses/{slug}/module-1/m1-lesson-2", "/me/"])
+@pytest.mark.parametrize(
+    "path", ["/courses/", "/courses/{slug}/", "/courses/{slug}/module-1/m1-lesson-2", "/me/"]
+)
 def test_query_counts_do_not_grow_with_the_course(client, db, tmp_path, learner, path):
     counts = []
     for lessons in (2, 25):  # 2 modules x 2 = 4 lessons vs 2 x 25 = 50
