@@ -76,18 +76,27 @@ def update() -> None:
                 locale,
                 "--no-fuzzy-matching",
                 "--ignore-obsolete",
-                "--omit-header",
             ],
             check=True,
         )
-    en = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
-    with en.open("rb") as handle:
-        catalog = read_po(handle, locale="en")
-    for message in catalog:
-        if message.id and not (message.string if isinstance(message.string, str) else all(message.string)):
-            message.string = message.id if isinstance(message.id, str) else tuple(message.id)
-    with en.open("wb") as handle:
-        write_po(handle, catalog, omit_header=True, sort_output=True, no_location=True, ignore_obsolete=True)
+    for locale in LOCALES:
+        normalise(locale)
+
+
+def normalise(locale: str) -> None:
+    """Give a catalog its header (plural forms, not fuzzy); fill English from the source."""
+    po = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    catalog.fuzzy = False  # a catalog without a header reads as fuzzy and would not compile
+    catalog.project, catalog.version = "Tamkeen", "1"
+    catalog.msgid_bugs_address = ""
+    if locale == "en":
+        for message in catalog:
+            if message.id and not (message.string if isinstance(message.string, str) else all(message.string)):
+                message.string = message.id if isinstance(message.id, str) else tuple(message.id)
+    with po.open("wb") as handle:
+        write_po(handle, catalog, sort_output=True, no_location=True, ignore_obsolete=True, width=100)
 
 
 def problems() -> list[str]:
@@ -103,6 +112,8 @@ def problems() -> list[str]:
         po = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
         with po.open("rb") as handle:
             catalog = read_po(handle, locale=locale)
+        if catalog.fuzzy:
+            found.append(f"{locale}: the catalog header is missing or marked fuzzy")
         have = set()
         for message in catalog:
             if not message.id:
@@ -122,6 +133,9 @@ def problems() -> list[str]:
 if __name__ == "__main__":
     if sys.argv[1:] == ["update"]:
         update()
+    elif sys.argv[1:] == ["normalise"]:
+        for code in LOCALES:
+            normalise(code)
     elif sys.argv[1:] == ["check"]:
         issues = problems()
         print("\n".join(issues) or "translations are complete")

@@ -4,43 +4,15 @@ A route missing from MATRIX fails `test_every_route_is_in_the_matrix`: adding a 
 deciding, here, who may use it.
 """
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from tests.certificates.matrix import MATRIX as CERTIFICATES_MATRIX
 from tests.conftest import PASSWORD
-
-ROLES = ("anonymous", "learner", "trainer", "manager", "admin")
-SIGNED_IN = ROLES[1:]
-LOGIN = 302  # login_required sends anonymous visitors to the sign-in page
-
-
-@dataclass(frozen=True)
-class Case:
-    """One request: how to build its URL and form, and the status expected per role."""
-
-    url: str  # formatted with the fixture objects, e.g. "/admin/users/{other_user}/disable"
-    expect: dict[str, int]
-    data: dict[str, str] = field(default_factory=dict)
-    label: str = ""
-
-
-def everyone(status: int) -> dict[str, int]:
-    return dict.fromkeys(ROLES, status)
-
-
-def signed_in(status: int, anonymous: int = LOGIN) -> dict[str, int]:
-    return {"anonymous": anonymous, **dict.fromkeys(SIGNED_IN, status)}
-
-
-def only(roles: tuple[str, ...], status: int, others: int = 403) -> dict[str, int]:
-    return {"anonymous": LOGIN, **{r: (status if r in roles else others) for r in SIGNED_IN}}
-
-
-def anonymous_only(status: int, signed: int = 302) -> dict[str, int]:
-    return {"anonymous": status, **dict.fromkeys(SIGNED_IN, signed)}
-
+from tests.matrix_support import ROLES, Case, anonymous_only, everyone, only, signed_in
+from tests.quizzes.matrix import MATRIX as QUIZZES_MATRIX
+from tests.reports.matrix import MATRIX as REPORTS_MATRIX
 
 MATRIX: dict[tuple[str, str], list[Case]] = {
     ("static", "GET"): [Case("/static/style.css", everyone(200))],
@@ -130,6 +102,10 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("courses.sources", "GET"): [Case("/courses/sample-course/sources", everyone(200))],
 }
+
+MATRIX.update(QUIZZES_MATRIX)
+MATRIX.update(CERTIFICATES_MATRIX)
+MATRIX.update(REPORTS_MATRIX)
 
 SAMPLE_COURSE = Path(__file__).resolve().parent / "courses" / "fixtures" / "sample-course"
 
