@@ -24,7 +24,7 @@ translations: $(VENV)/.installed
 ## run: set up a development instance and serve it on http://127.0.0.1:5000
 run: $(VENV)/.installed translations
 	LMS_ENV=development $(BIN)/flask db upgrade
-	LMS_ENV=development $(BIN)/flask courses load-all 2>/dev/null || echo "(course loading arrives with the courses issue)"
+	LMS_ENV=development $(BIN)/flask courses load-all || echo "Some courses were not loaded: see the messages above."
 	LMS_ENV=development $(BIN)/flask users demo
 	LMS_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
 

@@ -16,6 +16,8 @@ class DropAddresses(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
+        if message.lstrip(" *").startswith("Running on"):  # the server's own listening address
+            return True
         scrubbed = _IPV6.sub("-", _IPV4.sub("-", message))
         if scrubbed != message:
             record.msg, record.args = scrubbed, None
