@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from lms.accounts import services as account_services
 from lms.accounts.cli import users_cli
 from lms.accounts.views import bp as accounts_bp
+from lms.authoring.views import bp as authoring_bp
 from lms.certificates.cli import certificates_cli
 from lms.certificates.views import bp as certificates_bp
 from lms.core.db import configure_engine_events
@@ -28,7 +29,7 @@ from lms.records import services as record_services
 from lms.reports.cli import reports_cli
 from lms.reports.views import bp as reports_bp
 
-BLUEPRINTS = (core_bp, accounts_bp, courses_bp, certificates_bp, reports_bp)
+BLUEPRINTS = (core_bp, accounts_bp, courses_bp, certificates_bp, reports_bp, authoring_bp)
 CLI_GROUPS = (users_cli, courses_cli, certificates_cli, reports_cli)
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.authoring.matrix import MATRIX as AUTHORING_MATRIX
 from tests.certificates.matrix import MATRIX as CERTIFICATES_MATRIX
 from tests.conftest import PASSWORD
 from tests.matrix_support import ROLES, Case, anonymous_only, everyone, only, signed_in
@@ -106,6 +107,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
 MATRIX.update(QUIZZES_MATRIX)
 MATRIX.update(CERTIFICATES_MATRIX)
 MATRIX.update(REPORTS_MATRIX)
+MATRIX.update(AUTHORING_MATRIX)
 
 SAMPLE_COURSE = Path(__file__).resolve().parent / "courses" / "fixtures" / "sample-course"
 
