@@ -205,3 +205,21 @@ def test_concurrent_mark_done_gives_one_row(app, tmp_path):
             _db.session.execute(sa.delete(services.Course).where(services.Course.slug == "race-course"))
             _db.session.execute(sa.text("DELETE FROM users WHERE username_key = 'racer'"))
             _db.session.commit()
+
+
+def test_largest_shipped_lesson_page_stays_light(client, db, runner):
+    """The heaviest real lesson, in Arabic (two bytes a letter), with CSS, under 30 KB."""
+    from pathlib import Path
+
+    from lms.courses.models import LessonContent
+
+    assert runner.invoke(args=["courses", "load-all"]).exit_code == 0
+    biggest = db.session.scalars(sa.select(LessonContent)).all()
+    content = max(biggest, key=lambda c: len(c.body_md.encode()))
+    lesson = db.session.get(Lesson, content.lesson_id)
+    course = db.session.get(services.Course, lesson.course_id)
+    url = f"/courses/{course.slug}/{lesson.module.slug}/{lesson.slug}"
+    page = client.get(url, headers={"Accept-Language": content.locale})
+    assert page.status_code == 200
+    css = Path(client.application.static_folder, "style.css").stat().st_size
+    assert len(page.get_data()) + css < 30 * 1024, (url, len(page.get_data()), css)
