@@ -66,6 +66,7 @@ def create_app(config=None, **overrides) -> Flask:
         app.cli.add_command(group)
     _install_request_hooks(app)
     app.extensions["tamkeen-set-locale"] = _remember_locale
+    app.extensions["tamkeen-set-discreet"] = _remember_discreet
     app.extensions["tamkeen-me-panels"] = [my_learning_panel]
     account_services.register_data_exporter(
         app, "learning_records", lambda user: record_services.statements_for(user.public_id)
@@ -94,6 +95,11 @@ def _too_many_requests(error):
     limit = limiter.current_limit
     retry = max(1, int(limit.reset_at - time.time())) if limit else 60
     return body, code, {"Retry-After": str(retry)}
+
+
+def _remember_discreet(user, on: bool) -> None:
+    user.is_discreet = on
+    db.session.commit()
 
 
 def _remember_locale(user, locale: str) -> None:

@@ -49,6 +49,8 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(ROLE_ENUM, default=Role.LEARNER)
     is_disabled: Mapped[bool] = mapped_column(default=False)
     is_erased: Mapped[bool] = mapped_column(default=False)
+    # Neutral page titles, for learners whose screen or history may be seen by others.
+    is_discreet: Mapped[bool] = mapped_column(default=False)
     # Recovery codes are generated at the first sign-in after sign-up and shown once.
     has_pending_recovery_codes: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -335,8 +335,11 @@ def send_mail(to: str, subject: str, body: str) -> None:
 # Profile, roles and organisations -------------------------------------------------------------
 
 
-def update_profile(user: User, *, display_name: str, email: str | None, locale: str | None) -> None:
+def update_profile(
+    user: User, *, display_name: str, email: str | None, locale: str | None, is_discreet: bool = False
+) -> None:
     """Save the learner's own profile choices."""
+    user.is_discreet = bool(is_discreet)
     user.display_name = clean_text(display_name, 120)
     email = (email or "").strip() or None
     user.email = email
@@ -455,6 +458,7 @@ def export_user_data(user: User) -> dict[str, Any]:
             "role": user.role.value,
             "created_at": user.created_at.isoformat(),
             "pseudonymous_id": user.public_id,
+            "discreet_mode": user.is_discreet,
         },
         "organisations": [
             {

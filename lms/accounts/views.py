@@ -139,6 +139,19 @@ def logout():
     return redirect(url_for("core.home"), 303)
 
 
+@bp.post("/exit")
+def quick_exit():
+    """Leave at once: end the session, wipe this site's cookies and cache, land on a neutral page."""
+    if current_user.is_authenticated:
+        services.end_session(session.get(SESSION_TOKEN))
+        db.session.commit()
+        logout_user()
+    session.clear()
+    response = redirect(url_for("core.neutral"), 303)
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response
+
+
 @bp.route("/me/recovery-codes", methods=["GET", "POST"])
 @login_required
 def recovery_codes():
@@ -263,6 +276,7 @@ def profile():
             display_name=form.display_name.data or "",
             email=form.email.data,
             locale=form.locale.data or None,
+            is_discreet=form.is_discreet.data,
         )
         db.session.commit()
         flash(_("Your profile is saved."))

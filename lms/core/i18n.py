@@ -5,6 +5,7 @@ from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 
 LOCALE_COOKIE = "tamkeen_lang"
+DISCREET_COOKIE = "tamkeen_discreet"
 
 # Endonyms: each language is named in itself so anyone can find their own.
 LANGUAGE_NAMES = {

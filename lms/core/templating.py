@@ -5,6 +5,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import Flask, current_app, g, request, url_for
+from flask_login import current_user
 from flask_babel import (
     format_date,
     format_datetime,
@@ -14,7 +15,7 @@ from flask_babel import (
     get_locale,
 )
 
-from lms.core.i18n import language_name, supported_locales, text_direction
+from lms.core.i18n import DISCREET_COOKIE, language_name, supported_locales, text_direction
 
 
 @cache
@@ -29,6 +30,15 @@ def static_url(filename: str) -> str:
     return url_for("static", filename=filename, v=fingerprint)
 
 
+def _discreet() -> bool:
+    if request.cookies.get(DISCREET_COOKIE) == "1":
+        return True
+    if g.get("db_unavailable"):
+        return False
+    user = current_user
+    return bool(getattr(user, "is_discreet", False)) if user and user.is_authenticated else False
+
+
 def _template_context():
     locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
     return {
@@ -36,6 +46,7 @@ def _template_context():
         "text_dir": text_direction(locale),
         "languages": [(code, language_name(code)) for code in supported_locales()],
         "db_unavailable": g.get("db_unavailable", False),
+        "discreet": _discreet(),
         "current_path": request.full_path.rstrip("?") if request else "/",
     }
 

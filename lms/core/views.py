@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from lms.core.i18n import LOCALE_COOKIE
+from lms.core.i18n import DISCREET_COOKIE, LOCALE_COOKIE
 from lms.core.security import safe_next
 
 bp = Blueprint("core", __name__)
@@ -48,6 +48,36 @@ def set_language():
         if hook:
             hook(current_user, locale)
     return response
+
+
+@bp.post("/discreet")
+def set_discreet():
+    """Turn neutral page titles on or off for this browser (works without an account)."""
+    form = FlaskForm()
+    target = safe_next(request.form.get("next"), url_for("core.home"))
+    response = redirect(target, 303)
+    if not form.validate():
+        return response
+    on = request.form.get("discreet") == "1"
+    response.set_cookie(
+        DISCREET_COOKIE,
+        "1" if on else "",
+        max_age=365 * 24 * 3600 if on else 0,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    if current_user.is_authenticated:
+        hook = current_app.extensions.get("tamkeen-set-discreet")
+        if hook:
+            hook(current_user, on)
+    return response
+
+
+@bp.get("/notes")
+def neutral():
+    """A neutral page to land on after a quick exit."""
+    return render_template("neutral.html")
 
 
 @bp.get("/healthz")
