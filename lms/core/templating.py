@@ -5,7 +5,6 @@ from functools import cache
 from pathlib import Path
 
 from flask import Flask, current_app, g, request, url_for
-from flask_login import current_user
 from flask_babel import (
     format_date,
     format_datetime,
@@ -14,6 +13,7 @@ from flask_babel import (
     format_percent,
     get_locale,
 )
+from flask_login import current_user
 
 from lms.core.i18n import DISCREET_COOKIE, language_name, supported_locales, text_direction
 
