@@ -4,7 +4,7 @@ import os
 import time
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Blueprint, Flask, g, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -21,15 +21,27 @@ from lms.core.logging import configure_logging
 from lms.core.security import set_security_headers
 from lms.core.templating import init_templating
 from lms.core.views import bp as core_bp
+from lms.courses import quiz_views  # noqa: F401 - adds the quiz routes to the courses blueprint
 from lms.courses.cli import courses_cli
 from lms.courses.views import bp as courses_bp
 from lms.courses.views import my_learning_panel
 from lms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from lms.quizzes import services as quiz_services
 from lms.records import services as record_services
 from lms.reports.cli import reports_cli
 from lms.reports.views import bp as reports_bp
 
-BLUEPRINTS = (core_bp, accounts_bp, courses_bp, certificates_bp, reports_bp, authoring_bp)
+# Holds no routes: it only makes the quizzes' form and result macros findable.
+quizzes_templates_bp = Blueprint("quizzes", "lms.quizzes", template_folder="templates")
+BLUEPRINTS = (
+    core_bp,
+    accounts_bp,
+    quizzes_templates_bp,
+    courses_bp,
+    certificates_bp,
+    reports_bp,
+    authoring_bp,
+)
 CLI_GROUPS = (users_cli, courses_cli, certificates_cli, reports_cli)
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -68,6 +80,7 @@ def create_app(config=None, **overrides) -> Flask:
     app.extensions["tamkeen-set-locale"] = _remember_locale
     app.extensions["tamkeen-set-discreet"] = _remember_discreet
     app.extensions["tamkeen-me-panels"] = [my_learning_panel]
+    account_services.register_data_exporter(app, "quiz_attempts", quiz_services.export_user_data)
     account_services.register_data_exporter(
         app, "learning_records", lambda user: record_services.statements_for(user.public_id)
     )

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.db import utcnow
 from lms.extensions import db
+from lms.quizzes.models import Quiz
 
 
 class Course(db.Model):
@@ -31,12 +32,15 @@ class Course(db.Model):
     # Hash of every file of the package: importing identical content again changes nothing.
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     is_published: Mapped[bool] = mapped_column(default=True)
+    # The pre/post knowledge check; the course points to it, never the reverse.
+    assessment_quiz_id: Mapped[int | None] = mapped_column(sa.ForeignKey("quizzes.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     modules: Mapped[list["Module"]] = relationship(
         back_populates="course", order_by="Module.position", cascade="all, delete-orphan"
     )
+    assessment_quiz: Mapped[Quiz | None] = relationship()
     files: Mapped[list["CourseFile"]] = relationship(cascade="all, delete-orphan")
 
     def title_in(self, locale: str) -> str:
@@ -72,8 +76,10 @@ class Module(db.Model):
     position: Mapped[int]
     titles: Mapped[dict[str, str]] = mapped_column(sa.JSON)
     requires_previous: Mapped[bool] = mapped_column(default=False)
+    quiz_id: Mapped[int | None] = mapped_column(sa.ForeignKey("quizzes.id", ondelete="SET NULL"))
 
     course: Mapped[Course] = relationship(back_populates="modules")
+    quiz: Mapped[Quiz | None] = relationship()
     lessons: Mapped[list["Lesson"]] = relationship(
         back_populates="module", order_by="Lesson.position", cascade="all, delete-orphan"
     )

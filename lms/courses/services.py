@@ -4,7 +4,7 @@ import hashlib
 import tempfile
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +29,7 @@ from lms.courses.models import (
     Module,
 )
 from lms.extensions import db
+from lms.quizzes import services as quiz_services
 
 MEDIA_TYPES = {
     b"\x89PNG": "image/png",
@@ -133,6 +134,7 @@ def import_package(pkg: package.CoursePackage) -> ImportResult:
     db.session.flush()
 
     _replace_structure(course, pkg)
+    _replace_quizzes(course, pkg)
     _replace_files(course, pkg)
     db.session.flush()
     hook = current_app.extensions.get("tamkeen-course-imported")
@@ -192,6 +194,49 @@ def _replace_structure(course: Course, pkg: package.CoursePackage) -> None:
     for slug, module in modules.items():
         if slug not in keep_modules:
             db.session.delete(module)
+    db.session.flush()
+
+
+def activity_iri(course_slug: str, suffix: str) -> str:
+    """Return the xAPI activity IRI of a course part."""
+    return f"{current_app.config['SITE_URL'].rstrip('/')}/courses/{course_slug}/{suffix}"
+
+
+def _replace_quizzes(course: Course, pkg: package.CoursePackage) -> None:
+    """Create or update each module quiz and the course assessment from their GIFT banks."""
+    modules = {m.slug: m for m in db.session.scalars(sa.select(Module).where(Module.course_id == course.id))}
+    try:
+        for mp in pkg.modules:
+            module = modules[mp.slug]
+            if not mp.quiz:
+                module.quiz_id = None
+                continue
+            settings = {**asdict(mp.quiz_settings), "pass_mark": pkg.pass_mark_of(mp)}
+            quiz = quiz_services.replace_bank(
+                module.quiz,
+                kind="module",
+                activity_id=activity_iri(course.slug, f"{mp.slug}/quiz"),
+                settings=settings,
+                banks=mp.quiz,
+                default_locale=pkg.default_locale,
+            )
+            module.quiz_id = quiz.id
+        if pkg.assessment:
+            # The same questions before and after: the pre-test must not teach the answers.
+            settings = {"pass_mark": pkg.pass_mark, "max_attempts": 0, "feedback": "never"}
+            quiz = quiz_services.replace_bank(
+                course.assessment_quiz,
+                kind="assessment",
+                activity_id=activity_iri(course.slug, "assessment"),
+                settings=settings,
+                banks=pkg.assessment,
+                default_locale=pkg.default_locale,
+            )
+            course.assessment_quiz_id = quiz.id
+        else:
+            course.assessment_quiz_id = None
+    except quiz_services.BankError as error:
+        raise ImportRefused(str(error)) from error
     db.session.flush()
 
 
@@ -294,9 +339,24 @@ def load_outline(course: Course) -> list[Module]:
             sa.select(Module)
             .where(Module.course_id == course.id)
             .order_by(Module.position)
-            .options(selectinload(Module.lessons))
+            .options(selectinload(Module.lessons), selectinload(Module.quiz))
         )
     )
+
+
+def quiz_results(user, modules: list[Module]) -> dict[int, "quiz_services.Result"]:
+    """Return each module's quiz result for the user, keyed by module id (one query)."""
+    quizzes = [m.quiz for m in modules if m.quiz is not None]
+    if not quizzes or user is None or not getattr(user, "is_authenticated", False):
+        return {}
+    results = quiz_services.results_for(user, quizzes)
+    return {m.id: results[m.quiz_id] for m in modules if m.quiz_id in results}
+
+
+def quiz_status(user, modules: list[Module]) -> dict[int, bool]:
+    """Return, per module with a quiz, whether the user has passed it."""
+    results = quiz_results(user, modules)
+    return {m.id: (results[m.id].has_passed if m.id in results else False) for m in modules if m.quiz_id}
 
 
 # Enrolment and progress ------------------------------------------------------------------------

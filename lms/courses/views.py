@@ -30,14 +30,9 @@ def _course_or_404(slug: str):
     return services.get_published_course(slug) or abort(404)
 
 
-def _passed_quizzes(user, course, modules) -> dict[int, bool]:
-    hook = current_app.extensions.get("tamkeen-quiz-status")
-    return hook(user, course, modules) if hook else {}
-
-
 def _states(course, modules):
     done = services.done_slugs(current_user, course)
-    return done, services.module_states(modules, done, _passed_quizzes(current_user, course, modules))
+    return done, services.module_states(modules, done, services.quiz_status(current_user, modules))
 
 
 @bp.get("/courses/")
@@ -83,6 +78,7 @@ def detail(slug):
         "courses/course.html",
         course=course,
         states=states,
+        quiz_results=services.quiz_results(current_user, modules),
         done=done,
         enrolment=enrolment,
         form=FlaskForm(),
@@ -101,6 +97,9 @@ def enroll(slug):
     services.enroll(current_user, course)
     db.session.commit()
     flash(_("You are enrolled in %(title)s.", title=course.title_in(_locale())))
+    if course.assessment_quiz_id:
+        # Offer the optional pre-test now; the page lets the learner skip it.
+        return redirect(url_for("courses.assessment", slug=slug), 303)
     return redirect(url_for("courses.detail", slug=slug), 303)
 
 

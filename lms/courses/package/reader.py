@@ -12,6 +12,10 @@ from . import content
 from .model import LOCALES, CoursePackage, LessonPackage, ModulePackage, PackageError, Problem
 from .settings import SLUG_RULE, Checker, key_line, valid_slug
 
+# Words the course URLs use next to module and lesson slugs.
+RESERVED_MODULE_SLUGS = frozenset({"assessment", "sources", "enroll", "certificate", "handbook"})
+RESERVED_LESSON_SLUGS = frozenset({"quiz", "handbook"})
+
 _MODULE_DIR = re.compile(r"^(\d{2,})-(.*)$")
 _LESSON_FILE = re.compile(r"^(\d{2,})-([^.]*)\.([^.]+)\.md$")
 _QUIZ_FILE = re.compile(r"^quiz\.([^.]+)\.gift$")
@@ -86,6 +90,10 @@ class _Reader(Checker):
                 prefix, lesson_slug, locale = match.groups()
                 if not valid_slug(lesson_slug):
                     self.report(path, 0, f"lesson slug {lesson_slug} is not valid: {SLUG_RULE}")
+                elif lesson_slug in RESERVED_LESSON_SLUGS:
+                    self.report(
+                        path, 0, f"lesson slug {lesson_slug} is reserved by the platform; choose another"
+                    )
                 elif self.locale_ok(path, locale):
                     lessons.setdefault(lesson_slug, {})[locale] = (prefix, name)
             else:
@@ -176,6 +184,8 @@ class _Reader(Checker):
             prefix, slug = match.groups()
             if not valid_slug(slug):
                 self.report(dirname, 0, f"module slug {slug} is not valid: {SLUG_RULE}")
+            elif slug in RESERVED_MODULE_SLUGS:
+                self.report(dirname, 0, f"module slug {slug} is reserved by the platform; choose another")
             elif slug_owner.setdefault(slug, dirname) != dirname:
                 self.report(dirname, 0, f"module slug {slug} is also used by {slug_owner[slug]}")
             if prefix_owner.setdefault(int(prefix), dirname) != dirname:

@@ -1,0 +1,243 @@
+"""Quiz and assessment pages of a course: start, answer, see the result.
+
+The URLs live here because a module points to its quiz; the quizzes domain knows nothing of
+courses and only supplies the services and the form and result macros.
+"""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from lms.courses import services
+from lms.courses.views import _course_or_404, _states, bp
+from lms.extensions import db
+from lms.quizzes import services as quizzes
+
+
+def _locale(course) -> str:
+    locale = str(get_locale())
+    return locale if locale in course.locales else course.default_locale
+
+
+def _module_quiz(slug: str, module_slug: str):
+    """Return (course, modules, module, state), checking the module belongs to the course."""
+    course = _course_or_404(slug)
+    modules = services.load_outline(course)
+    module = next((m for m in modules if m.slug == module_slug), None)
+    if module is None or module.quiz is None:
+        abort(404)
+    _done, states = _states(course, modules)
+    state = next(s for s in states if s.module.id == module.id)
+    return course, modules, module, state
+
+
+def _require_enrolment(course):
+    enrolment = services.get_enrolment(current_user, course)
+    if enrolment is None:
+        flash(_("Enrol in the course first."), "error")
+        abort(redirect(url_for("courses.detail", slug=course.slug), 303))
+    return enrolment
+
+
+@bp.get("/courses/<slug>/<module_slug>/quiz")
+@login_required
+def quiz(slug, module_slug):
+    """A module quiz: what it asks, the learner's attempts and a button to start."""
+    course, _modules, module, state = _module_quiz(slug, module_slug)
+    enrolment = services.get_enrolment(current_user, course)
+    return render_template(
+        "courses/quiz.html",
+        course=course,
+        module=module,
+        state=state,
+        enrolment=enrolment,
+        result=quizzes.best_result(current_user, module.quiz),
+        history=quizzes.attempt_history(current_user, module.quiz),
+        open_attempt=quizzes.open_attempt(current_user, module.quiz),
+        form=FlaskForm(),
+        locale=str(get_locale()),
+    )
+
+
+@bp.post("/courses/<slug>/<module_slug>/quiz/start")
+@login_required
+def quiz_start(slug, module_slug):
+    """Start (or resume) an attempt at a module quiz."""
+    course, _modules, module, state = _module_quiz(slug, module_slug)
+    _require_enrolment(course)
+    if state.is_locked:
+        abort(403)
+    try:
+        attempt = quizzes.start_attempt(current_user, module.quiz, _locale(course))
+    except quizzes.NoAttemptsLeft as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("courses.quiz", slug=slug, module_slug=module_slug), 303)
+    db.session.commit()
+    return redirect(
+        url_for("courses.quiz_attempt", slug=slug, module_slug=module_slug, number=attempt.number), 303
+    )
+
+
+@bp.route("/courses/<slug>/<module_slug>/quiz/attempts/<int:number>", methods=["GET", "POST"])
+@login_required
+def quiz_attempt(slug, module_slug, number):
+    """Answer an attempt (GET shows the form, POST hands it in once)."""
+    course, modules, module, _state = _module_quiz(slug, module_slug)
+    attempt = quizzes.get_attempt(current_user, module.quiz, number) or abort(404)
+    result_url = url_for("courses.quiz_result", slug=slug, module_slug=module_slug, number=number)
+    if request.method == "POST":
+        if not FlaskForm().validate_on_submit():
+            abort(400)
+        try:
+            quizzes.submit_attempt(current_user, attempt, request.form)
+        except quizzes.InvalidSubmission:
+            db.session.rollback()
+            abort(400)
+        _done, states = _states(course, modules)
+        services.update_completion(current_user, course, states)
+        db.session.commit()
+        return redirect(result_url, 303)
+    if attempt.is_submitted:
+        return redirect(result_url, 303)
+    return render_template(
+        "courses/attempt.html",
+        course=course,
+        title=module.title_in(str(get_locale())),
+        back_url=url_for("courses.quiz", slug=slug, module_slug=module_slug),
+        view=quizzes.attempt_view(attempt),
+        action=request.path,
+        locale=str(get_locale()),
+    )
+
+
+@bp.get("/courses/<slug>/<module_slug>/quiz/attempts/<int:number>/result")
+@login_required
+def quiz_result(slug, module_slug, number):
+    """The result of a submitted attempt, with the feedback the quiz allows."""
+    course, _modules, module, _state = _module_quiz(slug, module_slug)
+    attempt = quizzes.get_attempt(current_user, module.quiz, number) or abort(404)
+    if not attempt.is_submitted:
+        return redirect(
+            url_for("courses.quiz_attempt", slug=slug, module_slug=module_slug, number=number), 303
+        )
+    return render_template(
+        "courses/attempt_result.html",
+        course=course,
+        title=module.title_in(str(get_locale())),
+        back_url=url_for("courses.quiz", slug=slug, module_slug=module_slug),
+        view=quizzes.result_view(attempt, str(get_locale())),
+        result=quizzes.best_result(current_user, module.quiz),
+        form=FlaskForm(),
+        retry_url=url_for("courses.quiz_start", slug=slug, module_slug=module_slug),
+        locale=str(get_locale()),
+    )
+
+
+# Pre/post assessment ---------------------------------------------------------------------------
+
+
+def _assessment(slug: str):
+    course = _course_or_404(slug)
+    if course.assessment_quiz is None:
+        abort(404)
+    return course, course.assessment_quiz
+
+
+def _all_modules_complete(course) -> bool:
+    modules = services.load_outline(course)
+    _done, states = _states(course, modules)
+    return all(s.is_complete for s in states)
+
+
+@bp.get("/courses/<slug>/assessment")
+@login_required
+def assessment(slug):
+    """The course knowledge check: before the course (optional) and after it."""
+    course, quiz = _assessment(slug)
+    enrolment = services.get_enrolment(current_user, course)
+    history = quizzes.attempt_history(current_user, quiz)
+    return render_template(
+        "courses/assessment.html",
+        course=course,
+        enrolment=enrolment,
+        scores=quizzes.assessment_scores(current_user, quiz),
+        has_pre=any(a.phase == "pre" for a in history),
+        has_post=any(a.phase == "post" and a.submitted_at for a in history),
+        post_open=_all_modules_complete(course),
+        history=history,
+        form=FlaskForm(),
+        locale=str(get_locale()),
+    )
+
+
+@bp.post("/courses/<slug>/assessment/<any(pre, post):phase>/start")
+@login_required
+def assessment_start(slug, phase):
+    """Start the pre-test (before the course) or the post-test (once every module is complete)."""
+    course, quiz = _assessment(slug)
+    _require_enrolment(course)
+    if phase == "post" and not _all_modules_complete(course):
+        flash(_("The final knowledge check opens when every module is complete."), "error")
+        return redirect(url_for("courses.assessment", slug=slug), 303)
+    try:
+        attempt = quizzes.start_attempt(current_user, quiz, _locale(course), phase=phase)
+    except quizzes.QuizError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("courses.assessment", slug=slug), 303)
+    db.session.commit()
+    return redirect(url_for("courses.assessment_attempt", slug=slug, number=attempt.number), 303)
+
+
+@bp.route("/courses/<slug>/assessment/attempts/<int:number>", methods=["GET", "POST"])
+@login_required
+def assessment_attempt(slug, number):
+    """Answer a pre-test or post-test attempt."""
+    course, quiz = _assessment(slug)
+    attempt = quizzes.get_attempt(current_user, quiz, number) or abort(404)
+    result_url = url_for("courses.assessment_result", slug=slug, number=number)
+    if request.method == "POST":
+        if not FlaskForm().validate_on_submit():
+            abort(400)
+        try:
+            quizzes.submit_attempt(current_user, attempt, request.form)
+        except quizzes.InvalidSubmission:
+            db.session.rollback()
+            abort(400)
+        db.session.commit()
+        return redirect(result_url, 303)
+    if attempt.is_submitted:
+        return redirect(result_url, 303)
+    return render_template(
+        "courses/attempt.html",
+        course=course,
+        title=_("Knowledge check"),
+        back_url=url_for("courses.assessment", slug=slug),
+        view=quizzes.attempt_view(attempt),
+        action=request.path,
+        locale=str(get_locale()),
+    )
+
+
+@bp.get("/courses/<slug>/assessment/attempts/<int:number>/result")
+@login_required
+def assessment_result(slug, number):
+    """The score of a pre-test or post-test."""
+    course, quiz = _assessment(slug)
+    attempt = quizzes.get_attempt(current_user, quiz, number) or abort(404)
+    if not attempt.is_submitted:
+        return redirect(url_for("courses.assessment_attempt", slug=slug, number=number), 303)
+    return render_template(
+        "courses/attempt_result.html",
+        course=course,
+        title=_("Knowledge check"),
+        back_url=url_for("courses.assessment", slug=slug),
+        view=quizzes.result_view(attempt, str(get_locale())),
+        result=None,
+        form=FlaskForm(),
+        retry_url=None,
+        locale=str(get_locale()),
+    )
