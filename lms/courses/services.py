@@ -30,6 +30,7 @@ from lms.courses.models import (
 )
 from lms.extensions import db
 from lms.quizzes import services as quiz_services
+from lms.records import services as records
 
 MEDIA_TYPES = {
     b"\x89PNG": "image/png",
@@ -393,9 +394,8 @@ def enroll(user, course: Course) -> Enrolment:
         )
     )
     enrolment = get_enrolment(user, course)
-    hook = current_app.extensions.get("tamkeen-enrolled")
-    if hook and enrolment.enrolled_at == now:
-        hook(user, course)
+    if enrolment.enrolled_at == now:
+        records.record(user.public_id, "registered", activity_iri(course.slug, ""), name=dict(course.titles))
     return enrolment
 
 
@@ -483,9 +483,17 @@ def update_completion(user, course: Course, states: Iterable[ModuleState]) -> da
             .values(completed_at=now)
         )
         db.session.refresh(enrolment)
-        hook = current_app.extensions.get("tamkeen-course-completed")
-        if hook and enrolment.completed_at == now:
-            hook(user, course)
+        if enrolment.completed_at == now:
+            records.record(
+                user.public_id,
+                "completed",
+                activity_iri(course.slug, ""),
+                name=dict(course.titles),
+                result={"completion": True},
+            )
+            hook = current_app.extensions.get("tamkeen-course-completed")
+            if hook:
+                hook(user, course)
     return enrolment.completed_at
 
 

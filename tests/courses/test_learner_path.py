@@ -111,6 +111,11 @@ def test_full_path_to_completion_and_my_learning(client, course, learner, db):
     _done(client, "/courses/built-course/module-1/m1-lesson-1")
     db.session.refresh(enrolment)
     assert enrolment.completed_at == first_completion
+    from lms.records.models import Statement
+
+    verbs = db.session.scalars(sa.select(Statement.verb).where(Statement.actor_id == learner.public_id)).all()
+    assert verbs.count("http://adlnet.gov/expapi/verbs/completed") == 1  # recorded once, with its time
+    assert verbs.count("http://adlnet.gov/expapi/verbs/registered") == 1
     assert "Completed on" in client.get("/me/").get_data(as_text=True)
 
 

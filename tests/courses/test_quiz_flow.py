@@ -75,6 +75,8 @@ def test_a_module_needs_its_quiz_passed(client, db, sample, learner):
     assert "did not reach the pass mark" in failed.get_data(as_text=True)
     passed, _n = _take(client, db, learner, module.quiz, base, right=True)
     assert "You passed." in passed.get_data(as_text=True)
+    course_page = client.get("/courses/sample-course/").get_data(as_text=True)
+    assert "Passed" in course_page and "Score: 100%" in course_page
     assert client.get("/courses/sample-course/treaty-bodies/shadow-reports").status_code == 200
 
 
