@@ -93,7 +93,9 @@ def normalise(locale: str) -> None:
     catalog.msgid_bugs_address = ""
     if locale == "en":
         for message in catalog:
-            if message.id and not (message.string if isinstance(message.string, str) else all(message.string)):
+            if message.id and not (
+                message.string if isinstance(message.string, str) else all(message.string)
+            ):
                 message.string = message.id if isinstance(message.id, str) else tuple(message.id)
     with po.open("wb") as handle:
         write_po(handle, catalog, sort_output=True, no_location=True, ignore_obsolete=True, width=100)
