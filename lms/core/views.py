@@ -20,6 +20,18 @@ from lms.core.security import safe_next
 bp = Blueprint("core", __name__)
 
 
+def _remember(response, name: str, value: str) -> None:
+    """Set (or, with an empty value, delete) a year-long preference cookie."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=365 * 24 * 3600 if value else 0,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+
+
 @bp.get("/")
 def home():
     """The home page."""
@@ -35,14 +47,7 @@ def set_language():
     response = redirect(target, 303)
     if not form.validate() or locale not in current_app.config["LANGUAGES"]:
         return response
-    response.set_cookie(
-        LOCALE_COOKIE,
-        locale,
-        max_age=365 * 24 * 3600,
-        httponly=True,
-        samesite="Lax",
-        secure=current_app.config["SESSION_COOKIE_SECURE"],
-    )
+    _remember(response, LOCALE_COOKIE, locale)
     if current_user.is_authenticated:
         hook = current_app.extensions.get("tamkeen-set-locale")
         if hook:
@@ -59,14 +64,7 @@ def set_discreet():
     if not form.validate():
         return response
     on = request.form.get("discreet") == "1"
-    response.set_cookie(
-        DISCREET_COOKIE,
-        "1" if on else "",
-        max_age=365 * 24 * 3600 if on else 0,
-        httponly=True,
-        samesite="Lax",
-        secure=current_app.config["SESSION_COOKIE_SECURE"],
-    )
+    _remember(response, DISCREET_COOKIE, "1" if on else "")
     if current_user.is_authenticated:
         hook = current_app.extensions.get("tamkeen-set-discreet")
         if hook:

@@ -41,6 +41,17 @@ def _require_enrolment(course):
     return enrolment
 
 
+def _submit(attempt) -> None:
+    """Hand in the posted answers once; a tampered form is a 400 that records nothing."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        quizzes.submit_attempt(current_user, attempt, request.form)
+    except quizzes.InvalidSubmission:
+        db.session.rollback()
+        abort(400)
+
+
 @bp.get("/courses/<slug>/<module_slug>/quiz")
 @login_required
 def quiz(slug, module_slug):
@@ -89,13 +100,7 @@ def quiz_attempt(slug, module_slug, number):
     attempt = quizzes.get_attempt(current_user, module.quiz, number) or abort(404)
     result_url = url_for("courses.quiz_result", slug=slug, module_slug=module_slug, number=number)
     if request.method == "POST":
-        if not FlaskForm().validate_on_submit():
-            abort(400)
-        try:
-            quizzes.submit_attempt(current_user, attempt, request.form)
-        except quizzes.InvalidSubmission:
-            db.session.rollback()
-            abort(400)
+        _submit(attempt)
         _done, states = _states(course, modules)
         services.update_completion(current_user, course, states)
         db.session.commit()
@@ -200,13 +205,7 @@ def assessment_attempt(slug, number):
     attempt = quizzes.get_attempt(current_user, quiz, number) or abort(404)
     result_url = url_for("courses.assessment_result", slug=slug, number=number)
     if request.method == "POST":
-        if not FlaskForm().validate_on_submit():
-            abort(400)
-        try:
-            quizzes.submit_attempt(current_user, attempt, request.form)
-        except quizzes.InvalidSubmission:
-            db.session.rollback()
-            abort(400)
+        _submit(attempt)
         db.session.commit()
         return redirect(result_url, 303)
     if attempt.is_submitted:
