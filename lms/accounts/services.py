@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mail import Message
 
@@ -231,13 +232,18 @@ def request_password_reset(email: str) -> None:
         )
         db.session.flush()
         link = f"{current_app.config['SITE_URL'].rstrip('/')}/reset/{token}"
-        send_mail(
-            user.email,
-            "Reset your Tamkeen password",
-            f"Someone asked to reset the password of the Tamkeen account {user.username}.\n\n"
-            f"To choose a new password, open this link within {minutes} minutes:\n{link}\n\n"
-            "If it was not you, ignore this message; your password stays the same.\n",
-        )
+        # The message goes out in the account's own language.
+        with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            subject = _("Reset your Tamkeen password")
+            body = _(
+                "Someone asked to reset the password of the Tamkeen account %(username)s.\n\n"
+                "To choose a new password, open this link within %(minutes)d minutes:\n%(link)s\n\n"
+                "If it was not you, ignore this message; your password stays the same.",
+                username=user.username,
+                minutes=minutes,
+                link=link,
+            )
+        send_mail(user.email, subject, body)
 
 
 def reset_token_user(token: str) -> PasswordResetToken | None:
@@ -313,12 +319,12 @@ def remaining_recovery_codes(user: User) -> int:
 
 
 def send_mail(to: str, subject: str, body: str) -> None:
-    """Send a plain-text message through the configured transport."""
+    """Send a plain-text message through Flask-Mail, or write it to a file or the console."""
     transport = current_app.config["MAIL_TRANSPORT"]
+    message = Message(subject=subject, recipients=[to], body=body)
     if transport == "smtp":
-        mail.send(Message(subject=subject, recipients=[to], body=body))
+        mail.send(message)
         return
-    text = f"To: {to}\nSubject: {subject}\n\n{body}\n"
     if transport == "memory":
         current_app.extensions.setdefault("tamkeen-outbox", []).append(
             {"to": to, "subject": subject, "body": body}
@@ -327,9 +333,9 @@ def send_mail(to: str, subject: str, body: str) -> None:
         path = Path(current_app.instance_path) / "mail.log"
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as handle:
-            handle.write(text + "-" * 60 + "\n")
+            handle.write(message.as_string() + "\n" + "-" * 60 + "\n")
     else:
-        print(text)  # noqa: T201 - the console transport is for development
+        print(message.as_string())  # noqa: T201 - the console transport is for development
 
 
 # Profile, roles and organisations -------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 from config import Config
 from lms.accounts import services
@@ -97,3 +98,17 @@ def test_recovery_failure_looks_the_same_for_unknown_users(client, make_user):
     body_known = known.get_data(as_text=True).replace("codeholder", "X")
     body_unknown = unknown.get_data(as_text=True).replace("ghost-user", "X")
     assert body_known == body_unknown
+
+
+def test_reset_mail_is_in_the_account_language_and_written_by_flask_mail(app, client, make_user):
+    make_user(username="arabic-mail", email="ar@example.org", locale="ar")
+    client.post_form("/forgot", {"email": "ar@example.org"}, token_from="/forgot")
+    (message,) = _mails(app)
+    assert "تمكين" in message["subject"]
+    app.config["MAIL_TRANSPORT"] = "file"
+    try:
+        client.post_form("/forgot", {"email": "ar@example.org"}, token_from="/forgot")
+    finally:
+        app.config["MAIL_TRANSPORT"] = "memory"
+    text = (Path(app.instance_path) / "mail.log").read_text(encoding="utf-8")
+    assert "To: ar@example.org" in text and "Content-Type: text/plain" in text
