@@ -12,6 +12,7 @@ from lms.accounts import services as account_services
 from lms.accounts.cli import users_cli
 from lms.accounts.views import bp as accounts_bp
 from lms.authoring.views import bp as authoring_bp
+from lms.certificates import init_app as init_certificates
 from lms.certificates.cli import certificates_cli
 from lms.certificates.views import bp as certificates_bp
 from lms.core.db import configure_engine_events
@@ -80,6 +81,7 @@ def create_app(config=None, **overrides) -> Flask:
     app.extensions["tamkeen-set-locale"] = _remember_locale
     app.extensions["tamkeen-set-discreet"] = _remember_discreet
     app.extensions["tamkeen-me-panels"] = [my_learning_panel]
+    init_certificates(app)
     account_services.register_data_exporter(app, "quiz_attempts", quiz_services.export_user_data)
     account_services.register_data_exporter(
         app, "learning_records", lambda user: record_services.statements_for(user.public_id)

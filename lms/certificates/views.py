@@ -1,5 +1,395 @@
 """Certificate pages: request, download, public verification, revocation."""
 
-from flask import Blueprint
+import hashlib
+import io
+import logging
+import re
+import zipfile
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from lms.certificates import codes, render, services
+from lms.certificates.forms import CertificateRequestForm, ReissueForm, RevokeForm
+from lms.core.i18n import language_name
+from lms.courses import services as courses
+from lms.extensions import db, limiter
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = (services.StorageFailed, services.RenderFailed)
+
+
+def _verify_limit() -> str:
+    return current_app.config.get("LIMIT_VERIFY_PER_CLIENT", "30 per minute")
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+def _course_or_404(slug: str):
+    course = courses.get_published_course(slug)
+    if course is None or not course.has_certificate:
+        abort(404)
+    return course
+
+
+def _visible_or_404(certificate_id: int):
+    # Someone else's certificate is "not found", so ids reveal nothing.
+    certificate = services.get_certificate(certificate_id)
+    if certificate is None or not services.can_see(current_user, certificate):
+        abort(404)
+    return certificate
+
+
+def _require_staff() -> None:
+    if not services.is_staff(current_user):
+        abort(403)
+
+
+def _unavailable(message: str):
+    body = render_template("errors/error.html", code=503, title=_("Temporarily unavailable"), message=message)
+    return body, 503, {"Retry-After": "300"}
+
+
+def _language_choices(course) -> list[tuple[str, str]]:
+    return [(code, language_name(code)) for code in course.locales]
+
+
+# The learner -----------------------------------------------------------------------------------
+
+
+@bp.route("/certificates/<slug>/request", methods=["GET", "POST"])
+@login_required
+def request_certificate(slug):
+    """Ask for a certificate: the name to print and its language, confirmed before issuing."""
+    course = _course_or_404(slug)
+    existing = services.current_certificate(current_user, course)
+    if existing is not None and existing.is_issued:
+        return redirect(url_for("certificates.detail", certificate_id=existing.id), 303)
+    if not services.can_request(current_user, course):
+        flash(_("Enrol in the course and complete it to receive its certificate."), "error")
+        return redirect(url_for("courses.detail", slug=slug), 303)
+    completed = services.is_completed(current_user, course)
+    pending = services.pending_request(current_user, course)
+    form = CertificateRequestForm()
+    form.locale.choices = _language_choices(course)
+    if request.method == "GET":
+        # Never the display name: the printed name is asked for, and kept apart from it.
+        form.name.data = pending.name_on_certificate if pending else services.last_name_used(current_user)
+        form.locale.data = pending.locale if pending else _default_language(course)
+    page = {"form": form, "course": course, "completed": completed, "pending": pending, "locale": _locale()}
+    if not form.validate_on_submit() or "change" in request.form:
+        return render_template("certificates/request.html", **page)
+    try:
+        name = services.prepare_name(form.name.data)
+    except services.NameRefused as error:
+        form.name.errors = [str(error)]
+        return render_template("certificates/request.html", **page), 422
+    if form.step.data != "confirm" or form.name.data != name:
+        # Show exactly what will be printed; only that, confirmed, is issued.
+        form.name.data = name
+        form.step.data = "confirm"
+        return render_template(
+            "certificates/confirm.html",
+            **page,
+            name=name,
+            name_dir=render.text_direction_of(name),
+            language=language_name(form.locale.data),
+        )
+    try:
+        certificate = services.request_certificate(current_user, course, name, form.locale.data)
+    except UNAVAILABLE as error:
+        db.session.rollback()
+        return _unavailable(str(error))
+    except services.CertificateError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("certificates.request_certificate", slug=slug), 303)
+    db.session.commit()
+    if certificate.is_issued:
+        flash(_("Your certificate is ready."))
+        return redirect(url_for("certificates.detail", certificate_id=certificate.id), 303)
+    flash(_("Your name is saved. Your certificate will be ready as soon as you complete the course."))
+    return redirect(url_for("courses.detail", slug=slug), 303)
+
+
+def _default_language(course) -> str:
+    return _locale() if _locale() in course.locales else course.default_locale
+
+
+@bp.get("/certificates/<int:certificate_id>")
+@login_required
+def detail(certificate_id):
+    """A certificate: its status, code and download; revoke and reissue for staff."""
+    certificate = _visible_or_404(certificate_id)
+    staff = services.is_staff(current_user)
+    reissue_form = ReissueForm(prefix="r")
+    reissue_form.locale.choices = _language_choices(certificate.course)
+    reissue_form.name.data = certificate.name_on_certificate
+    reissue_form.locale.data = certificate.locale
+    return render_template(
+        "certificates/detail.html",
+        certificate=certificate,
+        status=certificate.status(),
+        code=codes.format_code(certificate.code),
+        verify_url=services.verify_url(certificate.code),
+        name_dir=render.text_direction_of(certificate.name_on_certificate),
+        is_owner=certificate.user_id == current_user.id,
+        staff=staff,
+        revoke_form=RevokeForm(prefix="v"),
+        reissue_form=reissue_form,
+        locale=_locale(),
+    )
+
+
+@bp.get("/certificates/<int:certificate_id>/certificate.pdf")
+@login_required
+def download(certificate_id):
+    """The certificate's PDF, from storage: only for its owner, managers and admins."""
+    certificate = _visible_or_404(certificate_id)
+    if not certificate.is_issued:
+        abort(404)
+    try:
+        data = services.pdf_for_download(certificate)
+    except UNAVAILABLE as error:
+        db.session.rollback()
+        return _unavailable(str(error))
+    db.session.commit()  # only a restored file changed anything
+    filename = f"certificate-{certificate.course.slug}-{codes.format_code(certificate.code)}.pdf"
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+# Staff -----------------------------------------------------------------------------------------
+
+
+@bp.post("/certificates/<int:certificate_id>/revoke")
+@login_required
+def revoke(certificate_id):
+    """Revoke a certificate with a reason (managers and admins)."""
+    _require_staff()
+    certificate = services.get_certificate(certificate_id) or abort(404)
+    form = RevokeForm(prefix="v")
+    try:
+        if not form.validate_on_submit():
+            raise services.CertificateError(_("Give the reason for revoking this certificate."))
+        services.revoke(current_user, certificate, form.reason.data)
+    except services.CertificateError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The certificate is revoked. Its verification page now says so."))
+    return redirect(url_for("certificates.detail", certificate_id=certificate_id), 303)
+
+
+@bp.post("/certificates/<int:certificate_id>/reissue")
+@login_required
+def reissue(certificate_id):
+    """Render a certificate again, lifting any revocation (managers and admins)."""
+    _require_staff()
+    certificate = services.get_certificate(certificate_id) or abort(404)
+    form = ReissueForm(prefix="r")
+    form.locale.choices = _language_choices(certificate.course)
+    try:
+        if not form.validate_on_submit():
+            raise services.CertificateError(_("Give the name and the language to print."))
+        old_file = services.reissue(current_user, certificate, name=form.name.data, locale=form.locale.data)
+    except UNAVAILABLE as error:
+        db.session.rollback()
+        return _unavailable(str(error))
+    except services.CertificateError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        services.discard_file(old_file)
+        flash(_("The certificate was issued again."))
+    return redirect(url_for("certificates.detail", certificate_id=certificate_id), 303)
+
+
+@bp.get("/certificates/courses/<slug>/")
+@login_required
+def course_list(slug):
+    """Every certificate of a course, for managers and admins."""
+    _require_staff()
+    course = courses.get_course(slug) or abort(404)
+    rows = [
+        (c, c.status(), codes.format_code(c.code), render.text_direction_of(c.name_on_certificate))
+        for c in services.course_certificates(course)
+    ]
+    return render_template("certificates/course_list.html", course=course, rows=rows, locale=_locale())
+
+
+@bp.get("/certificates/courses/<slug>/certificates.zip")
+@login_required
+def course_zip(slug):
+    """Every valid or expired certificate of a course as one ZIP, streamed (managers and admins)."""
+    _require_staff()
+    course = courses.get_course(slug) or abort(404)
+    entries = []
+    root = services.storage_dir()
+    for certificate in services.course_certificates(course):
+        if certificate.revoked_at is not None:
+            continue
+        when = certificate.issued_at.timetuple()[:6]
+        path = root / certificate.pdf_path if certificate.pdf_path else None
+        if path is None or not path.is_file():
+            # Lost from storage: render it for the archive now, before streaming, store nothing.
+            data = render.render_certificate(services.certificate_data(certificate))
+            entries.append((_zip_name(certificate), when, data, None))
+        else:
+            entries.append((_zip_name(certificate), when, path, certificate.pdf_sha256))
+    # The stream holds plain data only (names, paths, digests): no session, no app context.
+    return Response(
+        _zip_stream(entries),
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="certificates-{course.slug}.zip"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+class _ZipSink(io.RawIOBase):
+    """A write-only stream that hands back what the ZIP writer wrote since the last call."""
+
+    def __init__(self):
+        super().__init__()
+        self._chunks: list[bytes] = []
+        self._position = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self._chunks.append(bytes(data))
+        self._position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._position
+
+    def take(self) -> bytes:
+        data, self._chunks = b"".join(self._chunks), []
+        return data
+
+
+_UNSAFE_FILENAME = re.compile(r"[^\w\- ]+")
+
+
+def _zip_name(certificate) -> str:
+    name = _UNSAFE_FILENAME.sub("_", certificate.name_on_certificate).strip(" _")[:60] or "certificate"
+    return f"{name}-{codes.format_code(certificate.code)}.pdf"
+
+
+def _zip_stream(entries):
+    sink = _ZipSink()
+    # PDFs are compressed already: store them; memory holds one certificate at a time.
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
+        for filename, when, source, digest in entries:
+            data = source if isinstance(source, bytes) else source.read_bytes()
+            if digest is not None and hashlib.sha256(data).hexdigest() != digest:
+                log.error("certificate file %s does not match its checksum: left out of the ZIP", source.name)
+                continue
+            archive.writestr(zipfile.ZipInfo(filename, date_time=when), data)
+            yield sink.take()
+    yield sink.take()
+
+
+# Public verification ---------------------------------------------------------------------------
+
+
+def _public(response_body, status: int = 200):
+    # Status can change (revocation); names must not end up in search engines or caches.
+    return response_body, status, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
+
+
+@bp.get("/verify")
+@limiter.limit(_verify_limit)
+def verify_form():
+    """A form to type a verification code (GET: it changes nothing)."""
+    typed = request.args.get("code", "").strip()
+    if not typed:
+        return _public(render_template("certificates/verify_form.html", typed="", not_found=False))
+    code = codes.parse_code(typed)
+    if code is None:
+        return _public(
+            render_template("certificates/verify_form.html", typed=typed[:80], not_found=True), 404
+        )
+    return redirect(url_for("certificates.verify", code=codes.format_code(code)), 303)
+
+
+@bp.get("/verify/<code>")
+@limiter.limit(_verify_limit)
+def verify(code):
+    """Public: whether a certificate is valid, revoked or expired, and what it says."""
+    result = services.verify(code)
+    if result is None:
+        return _public(render_template("certificates/verify_form.html", typed=code[:80], not_found=True), 404)
+    return _public(render_template("certificates/verify.html", v=result))
+
+
+# Panels for other pages ------------------------------------------------------------------------
+
+
+def my_certificates_panel(user) -> Markup:
+    """The "My learning" panel: the learner's certificates and pending requests."""
+    certificates = services.my_certificates(user)
+    if not certificates:
+        return Markup("")
+    return Markup(  # noqa: S704 - rendered by an autoescaping template
+        render_template(
+            "certificates/my_certificates.html",
+            certificates=certificates,
+            codes=codes,
+            locale=_locale(),
+        )
+    )
+
+
+def course_panel(user, course) -> Markup:
+    """The course page's certificate box: request, pending, or the certificate itself."""
+    if not course.has_certificate or not getattr(user, "is_authenticated", False):
+        return Markup("")
+    if not services.can_request(user, course):
+        return Markup("")
+    return Markup(  # noqa: S704 - rendered by an autoescaping template
+        render_template(
+            "certificates/course_panel.html",
+            course=course,
+            certificates=[c for c in services.course_certificates_of(user, course) if c.is_issued],
+            current=services.current_certificate(user, course),
+            pending=services.pending_request(user, course),
+            completed=services.is_completed(user, course),
+        )
+    )
+
+
+def chain_course_extra(previous):
+    """Return a "tamkeen-course-extra" hook that adds the certificate box to `previous`'s."""
+
+    def extra(user, course, states):
+        before = Markup(previous(user, course, states)) if previous else Markup("")  # noqa: S704
+        return before + course_panel(user, course)
+
+    return extra
