@@ -213,10 +213,12 @@ def _replace_quizzes(course: Course, pkg: package.CoursePackage) -> None:
                 module.quiz_id = None
                 continue
             settings = {**asdict(mp.quiz_settings), "pass_mark": pkg.pass_mark_of(mp)}
+            iri = activity_iri(course.slug, f"{mp.slug}/quiz")
             quiz = quiz_services.replace_bank(
-                module.quiz,
+                # A quiz outlives a deleted course row (attempts keep pointing at it): reuse it.
+                module.quiz or quiz_services.quiz_for_activity(iri),
                 kind="module",
-                activity_id=activity_iri(course.slug, f"{mp.slug}/quiz"),
+                activity_id=iri,
                 settings=settings,
                 banks=mp.quiz,
                 default_locale=pkg.default_locale,
@@ -225,10 +227,11 @@ def _replace_quizzes(course: Course, pkg: package.CoursePackage) -> None:
         if pkg.assessment:
             # The same questions before and after: the pre-test must not teach the answers.
             settings = {"pass_mark": pkg.pass_mark, "max_attempts": 0, "feedback": "never"}
+            iri = activity_iri(course.slug, "assessment")
             quiz = quiz_services.replace_bank(
-                course.assessment_quiz,
+                course.assessment_quiz or quiz_services.quiz_for_activity(iri),
                 kind="assessment",
-                activity_id=activity_iri(course.slug, "assessment"),
+                activity_id=iri,
                 settings=settings,
                 banks=pkg.assessment,
                 default_locale=pkg.default_locale,
@@ -292,6 +295,20 @@ def export_course(course: Course, dest: str | Path) -> Path:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
     return target
+
+
+def course_files(course: Course) -> dict[str, bytes]:
+    """Return every stored file of a course, {path: bytes}."""
+    rows = db.session.execute(
+        sa.select(CourseFile.path, CourseFile.data).where(CourseFile.course_id == course.id)
+    )
+    return {path: bytes(data) for path, data in rows}
+
+
+def course_quizzes(course: Course) -> list:
+    """Return a course's module quizzes and its assessment."""
+    ids = {m.quiz_id for m in load_outline(course) if m.quiz_id} | ({course.assessment_quiz_id} - {None})
+    return [quiz_services.get_quiz(i) for i in sorted(ids)]
 
 
 def courses_dir() -> Path:

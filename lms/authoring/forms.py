@@ -1,0 +1,391 @@
+"""Editor forms (CSRF-protected by Flask-WTF), and the question form <-> GIFT question bridge."""
+
+from __future__ import annotations
+
+import math
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from lms.core.i18n import LANGUAGE_NAMES
+from lms.courses.package import LOCALES
+from lms.quizzes.types import Answer, MatchPair, Question, truefalse_answers
+
+SLUG = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Use lowercase letters, digits and single hyphens."))
+QUESTION_ID = Regexp(
+    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", message=_l("Use letters, digits, '.', '_' and '-' (at most 64).")
+)
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Return (value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+LOCALE_CHOICES = [(code, LANGUAGE_NAMES[code]) for code in LOCALES]
+TEXT_MAX = 200_000
+QTYPE_NAMES = {
+    "multichoice": _l("Multiple choice (one answer)"),
+    "multiresponse": _l("Multiple response (several answers)"),
+    "truefalse": _l("True or false"),
+    "shortanswer": _l("Short answer"),
+    "numerical": _l("Numerical"),
+    "matching": _l("Matching"),
+    "essay": _l("Essay (marked by a trainer)"),
+    "description": _l("Description (no answer)"),
+}
+FORMAT_CHOICES = [
+    ("moodle", _l("Text (line breaks kept)")),
+    ("markdown", _l("Markdown")),
+    ("plain", _l("Plain text")),
+    ("html", _l("HTML (cleaned)")),
+]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several checkboxes, one per choice."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class NewCourseForm(FlaskForm):
+    """Start a new course."""
+
+    slug = StringField(
+        _l("Short name in web addresses (slug)"), validators=[DataRequired(), Length(max=64), SLUG]
+    )
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    summary = StringField(_l("Summary"), validators=[DataRequired(), Length(max=500)])
+    default_locale = SelectField(_l("Main language"), choices=choices(LOCALE_CHOICES), default="en")
+    locales = MultiCheckboxField(_l("Languages taught"), choices=choices(LOCALE_CHOICES), default=["en"])
+
+
+class UploadForm(FlaskForm):
+    """Upload one file (a course .zip or an image)."""
+
+    file = FileField(_l("File"), validators=[DataRequired()])
+
+
+def settings_form(locales: list[str]) -> type[FlaskForm]:
+    """Build the course settings form with a title and summary field per supported locale."""
+
+    class SettingsForm(FlaskForm):
+        """The course's settings, as course.toml holds them."""
+
+        locales = MultiCheckboxField(_l("Languages taught"), choices=choices(LOCALE_CHOICES))
+        default_locale = SelectField(_l("Main language"), choices=choices(LOCALE_CHOICES))
+        topic = StringField(_l("Topic (optional)"), validators=[Optional(), Length(max=64), SLUG])
+        estimated_minutes = IntegerField(
+            _l("Estimated minutes (empty: from the reading time)"),
+            validators=[Optional(), NumberRange(min=1)],
+        )
+        pass_mark = IntegerField(_l("Pass mark (percent)"), validators=[InputRequired(), NumberRange(0, 100)])
+        certificate = BooleanField(_l("Completing the course gives a certificate"))
+        certificate_valid_years = IntegerField(
+            _l("Certificate valid for (years, 0 = forever)"), validators=[InputRequired(), NumberRange(min=0)]
+        )
+
+        def validate(self, extra_validators=None) -> bool:
+            """Check that the main language is taught and every taught language has texts."""
+            ok = super().validate(extra_validators)
+            if self.default_locale.data not in (self.locales.data or []):
+                self.locales.errors = [*self.locales.errors, _("The main language must be one of them.")]
+                ok = False
+            for code in self.locales.data or []:
+                for kind in ("title", "summary"):
+                    field = self[f"{kind}_{code}"]
+                    if not (field.data or "").strip():
+                        field.errors = [*field.errors, _("Required for every language taught.")]
+                        ok = False
+            return ok
+
+    for code in LOCALES:
+        name = LANGUAGE_NAMES[code]
+        setattr(
+            SettingsForm,
+            f"title_{code}",
+            StringField(_l("Title (%(language)s)", language=name), validators=[Length(max=200)]),
+        )
+        setattr(
+            SettingsForm,
+            f"summary_{code}",
+            TextAreaField(_l("Summary (%(language)s)", language=name), validators=[Length(max=1000)]),
+        )
+    return SettingsForm
+
+
+class AddForm(FlaskForm):
+    """Add a module or a lesson: its slug and its title in the main language."""
+
+    slug = StringField(
+        _l("Short name in web addresses (slug)"), validators=[DataRequired(), Length(max=64), SLUG]
+    )
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+
+
+def module_form() -> type[FlaskForm]:
+    """Build the module form with a title field per supported locale."""
+
+    class ModuleForm(FlaskForm):
+        """A module's titles, lock and quiz settings."""
+
+        requires_previous = BooleanField(_l("Locked until the previous module is complete"))
+        quiz_pass_mark = IntegerField(
+            _l("Quiz pass mark (percent; empty: the course's)"), validators=[Optional(), NumberRange(0, 100)]
+        )
+        quiz_max_attempts = IntegerField(
+            _l("Attempts allowed (0 = unlimited)"),
+            default=0,
+            validators=[InputRequired(), NumberRange(min=0)],
+        )
+        quiz_shuffle = BooleanField(_l("Shuffle questions and choices"))
+        quiz_questions_per_attempt = IntegerField(
+            _l("Questions per attempt (empty: all)"), validators=[Optional(), NumberRange(min=1)]
+        )
+        quiz_feedback = SelectField(
+            _l("Show right answers"),
+            choices=choices(
+                [
+                    ("after_submit", _l("After each attempt")),
+                    ("once_passed", _l("Once the learner has passed")),
+                    ("never", _l("Never: the score only")),
+                ]
+            ),
+        )
+        quiz_grading = SelectField(
+            _l("Which attempt counts"),
+            choices=choices([("highest", _l("The best")), ("last", _l("The latest"))]),
+        )
+
+    for code in LOCALES:
+        setattr(
+            ModuleForm,
+            f"title_{code}",
+            StringField(
+                _l("Title (%(language)s)", language=LANGUAGE_NAMES[code]), validators=[Length(max=200)]
+            ),
+        )
+    return ModuleForm
+
+
+class LessonForm(FlaskForm):
+    """A lesson's Markdown in one language; `base` is the hash of the text the editor loaded."""
+
+    body = TextAreaField(_l("Lesson text (Markdown)"), validators=[Length(max=TEXT_MAX)])
+    base = HiddenField()
+
+
+class ConfirmForm(FlaskForm):
+    """A POST button protected by CSRF; deleting also needs the box ticked."""
+
+    confirm = BooleanField(_l("Yes, delete it"))
+
+
+class OwnerForm(FlaskForm):
+    """Add a co-trainer by username."""
+
+    username = StringField(_l("Trainer's username"), validators=[DataRequired(), Length(max=64)])
+
+
+class SourceForm(FlaskForm):
+    """Paste or upload GIFT or Aiken questions."""
+
+    kind = RadioField(_l("Format"), choices=choices([("gift", "GIFT"), ("aiken", "Aiken")]), default="gift")
+    mode = RadioField(
+        _l("What to do"),
+        choices=choices(
+            [
+                ("append", _l("Add to the questions already there")),
+                ("replace", _l("Replace every question")),
+            ]
+        ),
+        default="append",
+    )
+    text = TextAreaField(_l("Questions"), validators=[Length(max=TEXT_MAX)])
+    file = FileField(_l("Or upload a file"))
+
+
+class EssayMarkForm(FlaskForm):
+    """A mark for one essay: a percentage and a comment for the learner."""
+
+    mark = IntegerField(_l("Mark (percent)"), validators=[InputRequired(), NumberRange(0, 100)])
+    comment = TextAreaField(_l("Comment for the learner"), validators=[Optional(), Length(max=5000)])
+
+
+# Questions ------------------------------------------------------------------------------------
+
+
+class AnswerForm(Form):
+    """One answer row: text (or a number), its percentage of the mark and its feedback."""
+
+    text = StringField(_l("Answer"), validators=[Length(max=2000)])
+    percent = IntegerField(_l("Percent of the mark"), validators=[Optional(), NumberRange(-100, 100)])
+    feedback = StringField(_l("Feedback for this answer"), validators=[Length(max=2000)])
+    tolerance = StringField(_l("Tolerance (±)"), validators=[Length(max=40)])
+
+
+class PairForm(Form):
+    """One matching pair (an empty left side adds a wrong option)."""
+
+    left = StringField(_l("Item"), validators=[Length(max=2000)])
+    right = StringField(_l("Matches"), validators=[Length(max=2000)])
+
+
+class QuestionForm(FlaskForm):
+    """One question of any type; the template shows the fields of the type being edited."""
+
+    qid = StringField(
+        _l("Question id (the same in every language)"), validators=[DataRequired(), QUESTION_ID]
+    )
+    text = TextAreaField(_l("Question"), validators=[DataRequired(), Length(max=20_000)])
+    text_after = StringField(
+        _l("Text after the blank (missing-word questions)"), validators=[Length(max=2000)]
+    )
+    text_format = SelectField(_l("Text format"), choices=choices(FORMAT_CHOICES), default="moodle")
+    general_feedback = TextAreaField(_l("General feedback"), validators=[Length(max=5000)])
+    answers = FieldList(FormField(AnswerForm))
+    pairs = FieldList(FormField(PairForm))
+    correct = RadioField(
+        _l("The statement is"),
+        choices=choices([("true", _l("True")), ("false", _l("False"))]),
+        default="true",
+    )
+    feedback_true = StringField(_l("Feedback for “true”"), validators=[Length(max=2000)])
+    feedback_false = StringField(_l("Feedback for “false”"), validators=[Length(max=2000)])
+    base = HiddenField()
+
+    def add_rows(self, qtype: str, answers: int = 0, pairs: int = 0) -> None:
+        """Add empty rows so a trainer can add answers without JavaScript."""
+        if qtype in ("multichoice", "multiresponse", "shortanswer", "numerical"):
+            while len(self.answers.entries) < max(answers + 2, 5):
+                self.answers.append_entry()
+        if qtype == "matching":
+            while len(self.pairs.entries) < max(pairs + 2, 5):
+                self.pairs.append_entry()
+
+    def fill(self, question: Question) -> None:
+        """Show an existing question in the form."""
+        self.qid.data, self.text.data, self.text_after.data = question.id, question.text, question.text_after
+        self.text_format.data, self.general_feedback.data = question.text_format, question.general_feedback
+        if question.qtype == "truefalse":
+            self.correct.data = "true" if question.truefalse_answer else "false"
+            self.feedback_true.data, self.feedback_false.data = (a.feedback for a in question.answers)
+        for answer in question.answers if question.qtype != "truefalse" else ():
+            self.answers.append_entry()
+            row = self.answers.entries[-1].form
+            row.percent.data = round(answer.fraction * 100)
+            row.feedback.data = answer.feedback
+            if question.qtype == "numerical":
+                row.text.data = "*" if answer.value is None else _number(answer.value)
+                row.tolerance.data = _number(answer.tolerance) if answer.tolerance else ""
+            else:
+                row.text.data = answer.text
+        for pair in question.pairs:
+            self.pairs.append_entry()
+            self.pairs.entries[-1].form.left.data = pair.left
+            self.pairs.entries[-1].form.right.data = pair.right
+        self.add_rows(question.qtype, len(question.answers), len(question.pairs))
+
+    def question(self, qtype: str, category: str | None = None) -> Question | None:
+        """Build the GIFT question the form describes, or add the reason to form_errors."""
+        try:
+            return self._build(qtype, category)
+        except ValueError as error:
+            self.form_errors.append(str(error))
+            return None
+
+    def _build(self, qtype: str, category: str | None) -> Question:
+        common = {
+            "qtype": qtype,
+            "id": self.qid.data.strip(),
+            "text": self.text.data.strip(),
+            "text_format": self.text_format.data,
+            "category": category,
+            "general_feedback": (self.general_feedback.data or "").strip(),
+        }
+        if qtype in ("essay", "description"):
+            if qtype == "description" and common["general_feedback"]:
+                raise ValueError(_("A description has no feedback."))
+            return Question(**common)
+        if qtype == "truefalse":
+            answers = truefalse_answers(
+                self.correct.data == "true",
+                feedback_true=(self.feedback_true.data or "").strip(),
+                feedback_false=(self.feedback_false.data or "").strip(),
+            )
+            return Question(**common, answers=answers)
+        if qtype == "matching":
+            pairs = [
+                MatchPair(p.form.left.data.strip(), p.form.right.data.strip())
+                for p in self.pairs.entries
+                if (p.form.right.data or "").strip()
+            ]
+            if sum(1 for p in pairs if p.left) < 2:
+                raise ValueError(_("A matching question needs at least two items with their matches."))
+            return Question(**common, pairs=tuple(pairs))
+        rows = [r.form for r in self.answers.entries if (r.form.text.data or "").strip()]
+        text_after = (self.text_after.data or "").strip()
+        text_after = f" {text_after}" if text_after and qtype in ("multichoice", "shortanswer") else ""
+        if qtype == "numerical":
+            return Question(**common, answers=tuple(_numerical(rows)))
+        default = 100 if qtype == "shortanswer" else 0
+        percents = [default if r.percent.data is None else r.percent.data for r in rows]
+        answers = [
+            Answer(r.text.data.strip(), percent / 100, (r.feedback.data or "").strip())
+            for r, percent in zip(rows, percents, strict=True)
+        ]
+        if qtype == "shortanswer":
+            if not any(p > 0 for p in percents):
+                raise ValueError(_("Give at least one accepted answer with a percentage above 0."))
+        elif len(answers) < 2:
+            raise ValueError(_("Give at least two answers."))
+        elif qtype == "multichoice" and percents.count(100) != 1:
+            raise ValueError(_("Exactly one answer gets 100 percent; the others get less."))
+        elif qtype == "multiresponse" and sum(p for p in percents if p > 0) != 100:
+            raise ValueError(_("The percentages of the right answers must add up to 100."))
+        return Question(**common, text_after=text_after, answers=tuple(answers))
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _numerical(rows: list[AnswerForm]) -> list[Answer]:
+    answers = []
+    for row in rows:
+        raw, tolerance_raw = row.text.data.strip(), (row.tolerance.data or "").strip()
+        percent = 100 if row.percent.data is None else row.percent.data
+        feedback = (row.feedback.data or "").strip()
+        if raw == "*":
+            answers.append(Answer("", percent / 100, feedback, value=None))
+            continue
+        try:
+            value = float(raw.replace(",", "."))
+            tolerance = float(tolerance_raw.replace(",", ".")) if tolerance_raw else 0.0
+        except ValueError:
+            raise ValueError(_("“%(value)s” is not a number.", value=raw))
+        if not (math.isfinite(value) and math.isfinite(tolerance)) or tolerance < 0:
+            raise ValueError(_("“%(value)s” is not a number.", value=raw))
+        answers.append(Answer("", percent / 100, feedback, value=value, tolerance=tolerance))
+    if not any(a.fraction > 0 for a in answers):
+        raise ValueError(_("Give at least one accepted number with a percentage above 0."))
+    return answers

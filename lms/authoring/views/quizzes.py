@@ -1,0 +1,249 @@
+"""Quiz banks: questions side by side with their source, a form per type, GIFT or Aiken imports.
+
+A module quiz lives at /<slug>/modules/<module>/quiz/<locale>, the course assessment at
+/<slug>/assessment/<locale>; the same views serve both.
+"""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from lms.authoring import draft as drafts
+from lms.authoring import questions, services
+from lms.authoring.forms import QTYPE_NAMES, ConfirmForm, QuestionForm, SourceForm
+from lms.authoring.views.common import (
+    base_of,
+    bp,
+    content_dir,
+    course_locale_or_404,
+    module_or_404,
+    workspace_or_404,
+)
+from lms.extensions import db
+from lms.quizzes import gift
+
+ASSESSMENT = {"module_slug": None}
+
+
+def _bank(slug: str, module_slug: str | None, locale: str):
+    """Return the workspace, files, outline, module (None: assessment), bank path and source path."""
+    ws = workspace_or_404(slug)
+    files = services.current_files(ws, media=False)
+    info = services.outline(ws, files)
+    locale = course_locale_or_404(info, locale)
+    if module_slug is None:
+        return ws, files, info, None, f"assessment.{locale}.gift", f"assessment.{info.default_locale}.gift"
+    mod = module_or_404(info, module_slug)
+    return ws, files, info, mod, mod.quiz_path(locale), mod.quiz_path(info.default_locale)
+
+
+def _bank_url(endpoint: str, slug: str, module_slug: str | None, locale: str, **kw) -> str:
+    return url_for(endpoint, slug=slug, module_slug=module_slug, locale=locale, **kw)
+
+
+@bp.get("/<slug>/assessment/<locale>", defaults=ASSESSMENT, endpoint="quiz")
+@bp.get("/<slug>/modules/<module_slug>/quiz/<locale>", endpoint="quiz")
+def quiz(slug, module_slug, locale):
+    """A quiz bank in one language, each question beside its source-language question."""
+    ws, files, info, mod, path, source_path = _bank(slug, module_slug, locale)
+    text = drafts.text(files.get(path))
+    errors = gift.check(text) if text else []
+    bank = questions.parse(text)
+    source = questions.parse(drafts.text(files.get(source_path))) if path != source_path else []
+    records = services.translation_records(ws)
+    source_hashes = {q.id: questions.question_hash(q) for q in source if q.id}
+    by_id = {q.id: q for q in bank if q.id}
+    rows = []
+    if path != source_path:
+        for q in source:
+            recorded = records.get(f"{path}#{q.id}")
+            stale = q.id in by_id and recorded is not None and recorded != source_hashes.get(q.id)
+            rows.append((q, by_id.get(q.id), stale))
+        known = {q.id for q in source}
+        rows += [(None, q, False) for q in bank if q.id not in known]
+    else:
+        rows = [(None, q, False) for q in bank]
+    return render_template(
+        "authoring/quiz.html",
+        ws=ws,
+        info=info,
+        module=mod,
+        locale=locale,
+        path=path,
+        is_source=path == source_path,
+        rows=rows,
+        errors=errors,
+        qtypes=QTYPE_NAMES,
+        form=ConfirmForm(formdata=None),
+        content_dir=content_dir,
+    )
+
+
+@bp.route(
+    "/<slug>/assessment/<locale>/question", defaults=ASSESSMENT, endpoint="question", methods=["GET", "POST"]
+)
+@bp.route(
+    "/<slug>/modules/<module_slug>/quiz/<locale>/question", endpoint="question", methods=["GET", "POST"]
+)
+def question(slug, module_slug, locale):
+    """Add or edit one question with a form for its type (?qtype=... to add, ?qid=... to edit)."""
+    ws, files, info, mod, path, source_path = _bank(slug, module_slug, locale)
+    text = drafts.text(files.get(path))
+    bank = {q.id: q for q in questions.parse(text) if q.id}
+    source = {q.id: q for q in questions.parse(drafts.text(files.get(source_path))) if q.id}
+    qid = request.args.get("qid")
+    original = bank.get(qid) if qid else None
+    from_source = source.get(qid) if qid and original is None and path != source_path else None
+    if qid and original is None and from_source is None:
+        abort(404)
+    if qid is None and (path != source_path or request.args.get("qtype") not in QTYPE_NAMES):
+        abort(404)
+    qtype = (original or from_source).qtype if qid else request.args["qtype"]
+    form = QuestionForm()
+    status = 200
+    if request.method == "GET":
+        if original or from_source:
+            form.fill(original or from_source)
+        else:
+            form.add_rows(qtype)
+            if qtype == "multichoice":
+                form.answers.entries[0].form.percent.data = 100
+        form.base.data = drafts.sha256(files[path]) if path in files else ""
+    elif form.validate_on_submit():
+        new_id = qid if path != source_path and qid else form.qid.data.strip()
+        form.qid.data = new_id
+        if new_id != qid and new_id in bank:
+            form.qid.errors = [_("Another question of this quiz has this id.")]
+        elif (built := form.question(qtype)) is not None:
+            updated = (
+                questions.replace_question(text, qid, built)
+                if original
+                else questions.append_question(text, built)
+            )
+            problems = gift.check(updated)
+            if problems:
+                form.form_errors += [f"{path}:{line}: {message}" for line, message in problems]
+            else:
+                try:
+                    services.save_file(
+                        current_user,
+                        ws,
+                        path,
+                        updated.encode(),
+                        base_of(form),
+                        "quiz.edit",
+                        f"{path}#{new_id}",
+                    )
+                except services.Conflict as error:
+                    db.session.rollback()
+                    form.form_errors.append(str(error))
+                    status = 409
+                else:
+                    db.session.commit()
+                    flash(_("The question is saved in the draft."))
+                    return redirect(_bank_url("authoring.quiz", slug, module_slug, locale), 303)
+        form.add_rows(qtype, len(form.answers.entries), len(form.pairs.entries))
+    return (
+        render_template(
+            "authoring/question.html",
+            ws=ws,
+            info=info,
+            module=mod,
+            locale=locale,
+            qtype=qtype,
+            qtype_name=QTYPE_NAMES[qtype],
+            form=form,
+            is_translation=path != source_path,
+            source=source.get(qid) if path != source_path else None,
+            content_dir=content_dir,
+        ),
+        status,
+    )
+
+
+@bp.post(
+    "/<slug>/assessment/<locale>/questions/<qid>/delete", defaults=ASSESSMENT, endpoint="delete_question"
+)
+@bp.post("/<slug>/modules/<module_slug>/quiz/<locale>/questions/<qid>/delete", endpoint="delete_question")
+def delete_question(slug, module_slug, locale, qid):
+    """Delete a question from the quiz in every language (ids stay aligned)."""
+    ws, files, info, mod, path, _source_path = _bank(slug, module_slug, locale)
+    if qid not in {q.id for q in questions.parse(drafts.text(files.get(path)))}:
+        abort(404)
+    form = ConfirmForm()
+    if not form.validate_on_submit() or not form.confirm.data:
+        flash(_("Tick the box to confirm."), "error")
+        return redirect(_bank_url("authoring.quiz", slug, module_slug, locale), 303)
+    changes = {}
+    for code in info.locales:
+        other = mod.quiz_path(code) if mod else f"assessment.{code}.gift"
+        if other in files:
+            updated = questions.delete_question(drafts.text(files[other]), qid)
+            # A bank left without questions is not a quiz any more: its file goes.
+            changes[other] = updated.encode() if questions.parse(updated) else None
+    services.apply(current_user, ws, changes, "quiz.delete", f"{path}#{qid}")
+    db.session.commit()
+    flash(_("The question is deleted in every language."))
+    return redirect(_bank_url("authoring.quiz", slug, module_slug, locale), 303)
+
+
+@bp.route(
+    "/<slug>/assessment/<locale>/source", defaults=ASSESSMENT, endpoint="quiz_source", methods=["GET", "POST"]
+)
+@bp.route(
+    "/<slug>/modules/<module_slug>/quiz/<locale>/source", endpoint="quiz_source", methods=["GET", "POST"]
+)
+def quiz_source(slug, module_slug, locale):
+    """Paste or upload GIFT or Aiken questions; errors are shown by line and nothing is saved."""
+    ws, files, info, mod, path, _source_path = _bank(slug, module_slug, locale)
+    form = SourceForm()
+    errors: list[str] = []
+    current = drafts.text(files.get(path))
+    if form.validate_on_submit():
+        raw = form.text.data or ""
+        if form.file.data:
+            try:
+                raw = form.file.data.stream.read(400_000).decode("utf-8")
+            except UnicodeDecodeError:
+                errors.append(_("The file is not UTF-8: save it as UTF-8."))
+        if not errors:
+            found, problems = questions.read_source(raw, form.kind.data)
+            name = form.file.data.filename if form.file.data else _("pasted text")
+            errors = [
+                _("%(name)s, line %(line)s: %(message)s", name=name, line=line, message=message)
+                for line, message in problems
+            ]
+            if not problems and not found:
+                errors.append(_("No questions were found."))
+        if not errors:
+            taken = set() if form.mode.data == "replace" else {q.id for q in questions.parse(current) if q.id}
+            found = questions.unique_ids(found, taken, "aiken" if form.kind.data == "aiken" else "q")
+            added = gift.dump(found)
+            text = (
+                added
+                if form.mode.data == "replace" or not current.strip()
+                else current.rstrip("\n") + "\n\n" + added
+            )
+            services.apply(current_user, ws, {path: text.encode()}, "quiz.source", path, reviewed={path})
+            db.session.commit()
+            flash(
+                ngettext(
+                    "%(num)d question is saved in the draft.",
+                    "%(num)d questions are saved in the draft.",
+                    len(found),
+                )
+            )
+            return redirect(_bank_url("authoring.quiz", slug, module_slug, locale), 303)
+    return render_template(
+        "authoring/quiz_source.html",
+        ws=ws,
+        info=info,
+        module=mod,
+        locale=locale,
+        path=path,
+        form=form,
+        errors=errors,
+        current=current,
+        content_dir=content_dir,
+    )
