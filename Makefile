@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint translations install install-dev system-deps serve clean
+.PHONY: run test lint translations install install-dev system-deps serve bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,13 +28,15 @@ run: $(VENV)/.installed translations
 	LMS_ENV=development $(BIN)/flask users demo
 	LMS_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
 
-## system-deps: Debian packages the tests need (PostgreSQL server binaries, PDF tools)
+## system-deps: Debian packages the tests need (PostgreSQL, PDF tools, Chromium, memcached)
 system-deps:
 	@missing=""; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	ls /usr/lib/*/libharfbuzz-subset.so.0 >/dev/null 2>&1 || missing="$$missing libharfbuzz-subset0"; \
 	command -v zbarimg >/dev/null 2>&1 || missing="$$missing zbar-tools"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v memcached >/dev/null 2>&1 || missing="$$missing memcached"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
@@ -56,10 +58,17 @@ test: $(VENV)/.installed-dev system-deps translations
 	$(BIN)/python scripts/with_postgres.py $(BIN)/python -m pytest -p no:cacheprovider || status=1; \
 	exit $$status
 
-## serve: production settings under gunicorn (configure LMS_* first; see docs)
+## serve: production settings under gunicorn (configure LMS_* and GUNICORN_* first; see docs/deploy.md)
 serve: $(VENV)/.installed-dev translations
+	@test -n "$$LMS_SECRET_KEY" || { echo "Set LMS_SECRET_KEY (and LMS_DATABASE_URL, LMS_SITE_URL...): see docs/deploy.md"; exit 1; }
 	$(BIN)/flask db upgrade
-	$(BIN)/gunicorn --workers $${WORKERS:-2} --bind $${BIND:-127.0.0.1:8000} --access-logformat '"%(r)s" %(s)s %(b)s %(L)ss' wsgi:app
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
+
+## bench: benchmarks on a throwaway PostgreSQL (lesson page vs bare Flask, quiz p95, certificates, exports)
+bench: $(VENV)/.installed-dev system-deps translations
+	@command -v wrk >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get install -y -qq wrk >/dev/null || echo "wrk not installed: bench/lesson_page.py uses its Python client"; }
+	$(BIN)/python scripts/with_postgres.py $(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 from flask import Blueprint, Flask, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -122,10 +123,24 @@ def _remember_locale(user, locale: str) -> None:
     db.session.commit()
 
 
+class _SessionInterface(SecureCookieSessionInterface):
+    """Signed cookie sessions that static files never refresh (a public, cached answer sets no cookie)."""
+
+    def save_session(self, app, session, response):
+        """Save as usual, except on static files."""
+        if request.endpoint == "static":
+            return
+        super().save_session(app, session, response)
+
+
 def _install_request_hooks(app: Flask) -> None:
+    app.session_interface = _SessionInterface()
+
     @app.after_request
     def _headers(response):
         set_security_headers(response)
+        if request.endpoint == "static":
+            return response  # lms.core.templating sets its caching; no session or user is loaded
         signed_in = False
         if not g.get("db_unavailable"):
             try:
@@ -134,6 +149,4 @@ def _install_request_hooks(app: Flask) -> None:
                 signed_in = "_user_id" in session
         if signed_in or request.endpoint in {"accounts.recovery_codes", "accounts.login"}:
             response.headers["Cache-Control"] = "no-store"
-        elif request.endpoint == "static":
-            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         return response

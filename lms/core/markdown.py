@@ -37,7 +37,9 @@ _TAGS = frozenset(
     {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "s", "code", "pre"}
     | {"blockquote", "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr", "th", "td"}
 )
-_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
+# width and height come only from the stored image (Markdown cannot set them): the page keeps
+# its layout while a lazy image loads.
+_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"}, "ol": {"start"}}
 _ATTRIBUTE_VALUES = {"a": {"rel": {_EXTERNAL_REL}}, "img": {"loading": {"lazy"}}}
 _CLASSES = {tag: set(_ALIGN_CLASS.values()) for tag in ("th", "td")}
 
@@ -85,7 +87,10 @@ def _text(content: str) -> Token:
 
 
 def _rewrite_inline(
-    children: list[Token], md: MarkdownIt, media_url: Callable[[str], str] | None
+    children: list[Token],
+    md: MarkdownIt,
+    media_url: Callable[[str], str] | None,
+    media_size: Callable[[str], tuple[int, int] | None] | None,
 ) -> list[Token]:
     out: list[Token] = []
     dropped_link = False
@@ -99,6 +104,10 @@ def _rewrite_inline(
             name = match.group(1)
             token.attrSet("src", media_url(name) if media_url else f"media/{name}")
             token.attrSet("loading", "lazy")
+            size = media_size(name) if media_size else None
+            if size:
+                token.attrSet("width", str(int(size[0])))
+                token.attrSet("height", str(int(size[1])))
         elif token.type == "link_open":
             allowed, external = _link_allowed(str(token.attrGet("href") or ""))
             if not allowed:
@@ -114,13 +123,21 @@ def _rewrite_inline(
     return out
 
 
-def render(text: str, *, media_url: Callable[[str], str] | None = None) -> str:
-    """Render trainer Markdown to sanitised HTML, with images only from the course's media/."""
+def render(
+    text: str,
+    *,
+    media_url: Callable[[str], str] | None = None,
+    media_size: Callable[[str], tuple[int, int] | None] | None = None,
+) -> str:
+    """Render trainer Markdown to sanitised HTML, with images only from the course's media/.
+
+    `media_size(name)` returns an image's (width, height) in pixels, or None when unknown.
+    """
     md = _parser()
     tokens = md.parse(text)
     for token in tokens:
         if token.type == "inline" and token.children:
-            token.children = _rewrite_inline(token.children, md, media_url)
+            token.children = _rewrite_inline(token.children, md, media_url, media_size)
         elif token.type in ("th_open", "td_open"):
             # Inline styles would need a weaker CSP; a class carries the same alignment.
             align = _ALIGN_CLASS.get(str(token.attrGet("style") or ""))

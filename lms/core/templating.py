@@ -1,10 +1,13 @@
 """Template globals: language, direction, the language switcher, fingerprinted static URLs."""
 
 import hashlib
+import re
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, current_app, g, request, url_for
+from babel import numbers as babel_numbers
+from flask import Flask, current_app, g, has_request_context, request, url_for
 from flask_babel import (
     format_date,
     format_datetime,
@@ -17,6 +20,10 @@ from flask_login import current_user
 
 from lms.core.i18n import DISCREET_COOKIE, language_name, supported_locales, text_direction
 
+IMMUTABLE = "public, max-age=31536000, immutable"
+# style.css -> style.0123456789ab.css: the name changes whenever the content does.
+_FINGERPRINTED = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{12})(?P<ext>\.[A-Za-z0-9]+)$")
+
 
 @cache
 def _fingerprint(static_folder: str, filename: str) -> str:
@@ -25,12 +32,55 @@ def _fingerprint(static_folder: str, filename: str) -> str:
 
 
 def static_url(filename: str) -> str:
-    """Return the URL of a static file with a content fingerprint, so it can be cached for long."""
+    """Return the URL of a static file with its content hash in the name, so it can be cached for good."""
     fingerprint = _fingerprint(current_app.static_folder, filename)
-    return url_for("static", filename=filename, v=fingerprint)
+    stem, dot, ext = filename.rpartition(".")
+    name = f"{stem}.{fingerprint}.{ext}" if dot else f"{filename}.{fingerprint}"
+    return url_for("static", filename=name)
+
+
+def _split_fingerprint(static_folder: str, filename: str) -> tuple[str, bool]:
+    """Return the real file name behind a static URL and whether its hash is the current one."""
+    match = _FINGERPRINTED.match(filename)
+    if match is None:
+        return filename, False
+    real = match["stem"] + match["ext"]
+    path = Path(static_folder) / real
+    if not path.is_file() or (Path(static_folder) / filename).is_file():
+        return filename, False
+    return real, _fingerprint(static_folder, real) == match["hash"]
+
+
+def _serve_fingerprinted_static(app: Flask):
+    """Let the static endpoint answer fingerprinted names with the file they stand for."""
+    serve = app.view_functions["static"]
+
+    def static(filename):
+        real, is_current = _split_fingerprint(app.static_folder, filename)
+        response = serve(filename=real)
+        # An old hash (a page cached before a deploy) still gets the file, but not for keeps.
+        g.static_is_immutable = is_current
+        return response
+
+    app.view_functions["static"] = static
+
+    @app.after_request
+    def _static_cache(response):
+        # Registered before the app's own header hook, so this runs after it and has the last word.
+        if request.endpoint == "static" and response.status_code == 200:
+            response.headers["Cache-Control"] = IMMUTABLE if g.get("static_is_immutable") else "no-cache"
+        return response
+
+
+def format_score(percent: float) -> str:
+    """Format a score out of 100 in the locale's percent pattern (85,5 % or %85,5), one decimal at most."""
+    share = Decimal(str(round(float(percent), 1))) / 100
+    return babel_numbers.format_percent(share, locale=get_locale(), decimal_quantization=False)
 
 
 def _discreet() -> bool:
+    if not has_request_context():  # documents rendered for PDFs and mail have no tab title
+        return False
     if request.cookies.get(DISCREET_COOKIE) == "1":
         return True
     if g.get("db_unavailable"):
@@ -47,7 +97,7 @@ def _template_context():
         "languages": [(code, language_name(code)) for code in supported_locales()],
         "db_unavailable": g.get("db_unavailable", False),
         "discreet": _discreet(),
-        "current_path": request.full_path.rstrip("?") if request else "/",
+        "current_path": request.full_path.rstrip("?") if has_request_context() else "/",
     }
 
 
@@ -59,6 +109,7 @@ def init_templating(app: Flask) -> None:
         format_number=format_number,
         format_decimal=format_decimal,
         format_percent=format_percent,
+        format_score=format_score,
         format_date=format_date,
         format_datetime=format_datetime,
     )
@@ -66,3 +117,5 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.context_processor(_template_context)
+    if app.has_static_folder:
+        _serve_fingerprinted_static(app)

@@ -606,16 +606,29 @@ def lesson_page(course: Course, lesson: Lesson, locale: str) -> LessonPage:
         locale=content.locale,
         is_fallback=content.locale != locale,
         title=content.title,
-        html=render_lesson(content.body_md, course.slug),
+        html=render_lesson(content.body_md, course.slug, media_sizes(course)),
         previous=neighbours.get(lesson.sequence - 1),
         next=neighbours.get(lesson.sequence + 1),
     )
 
 
 @lru_cache(maxsize=512)
-def render_lesson(body_md: str, course_slug: str) -> str:
-    """Render lesson Markdown safely; images point into the course's own media."""
-    return markdown.render(body_md, media_url=lambda name: f"/media/{course_slug}/{name}")
+def render_lesson(body_md: str, course_slug: str, sizes: tuple[tuple[str, int, int], ...] = ()) -> str:
+    """Render lesson Markdown safely; images point into the course's own media, with their size."""
+    known = {name: (width, height) for name, width, height in sizes}
+    return markdown.render(
+        body_md, media_url=lambda name: f"/media/{course_slug}/{name}", media_size=known.get
+    )
+
+
+def media_sizes(course: Course) -> tuple[tuple[str, int, int], ...]:
+    """Return (name, width, height) of each course image whose size is known (hashable, for the cache)."""
+    rows = db.session.execute(
+        sa.select(MediaFile.name, MediaFile.width, MediaFile.height)
+        .where(MediaFile.course_id == course.id, MediaFile.width.is_not(None), MediaFile.height.is_not(None))
+        .order_by(MediaFile.name)
+    )
+    return tuple((name, width, height) for name, width, height in rows)
 
 
 def course_media(course: Course) -> list[MediaFile]:
