@@ -60,6 +60,9 @@ class Config:
     # Only 429 answers carry Retry-After (set by the app); other answers carry no limit headers.
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    # If the shared store (memcached, redis) is down, count in memory rather than answer 500.
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     LIMIT_SIGNIN_PER_CLIENT = _env("LIMIT_SIGNIN_PER_CLIENT", "20 per 10 minutes")
     LIMIT_SIGNIN_PER_ACCOUNT = _env("LIMIT_SIGNIN_PER_ACCOUNT", "10 per 10 minutes")
     LIMIT_SIGNUP_PER_CLIENT = _env("LIMIT_SIGNUP_PER_CLIENT", "10 per hour")

@@ -55,6 +55,8 @@ def handle_database_unavailable(error: Exception):
         db.session.rollback()
     db.session.remove()
     g.db_unavailable = True
+    # The page must not ask the database who the user is: render it for an anonymous visitor.
+    g._login_user = current_app.login_manager.anonymous_user()
     body, code = _render(503, _("The service is briefly unavailable. Please try again in a moment."))
     return body, 503, {"Retry-After": "5"}
 

@@ -147,7 +147,7 @@ class Enrolment(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     last_lesson_slug: Mapped[str | None] = mapped_column(sa.String(64))
     completed_at: Mapped[datetime | None]
 

@@ -82,7 +82,7 @@ def quiz_start(slug, module_slug):
         abort(403)
     try:
         attempt = quizzes.start_attempt(current_user, module.quiz, _locale(course))
-    except quizzes.NoAttemptsLeft as error:
+    except quizzes.QuizError as error:  # no attempts left, or too busy to hand out a number
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("courses.quiz", slug=slug, module_slug=module_slug), 303)
