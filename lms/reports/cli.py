@@ -1,5 +1,168 @@
-"""`flask reports ...`: completion records for donors."""
+"""`flask reports ...`: completion records and learning records for donors, managers' scope.
 
+The command line is the server's administrator: it sees the whole programme. Every export is
+recorded in the audit trail as "cli:<system user>".
+"""
+
+import getpass
+from datetime import date
+
+import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from lms.accounts import services as account_services
+from lms.accounts.models import Organisation
+from lms.extensions import db
+from lms.reports import filters, services
+
 reports_cli = AppGroup("reports", help="Export programme reports.")
+
+
+def _actor_name() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        return "cli"
+
+
+def _organisation_id(value: str | None) -> int | None:
+    """Accept an organisation's id or its exact name."""
+    if not value:
+        return None
+    if value.isdigit():
+        return int(value)
+    ids = db.session.scalars(sa.select(Organisation.id).where(Organisation.name == value)).all()
+    if len(ids) != 1:
+        raise click.BadParameter(
+            "no organisation has that name"
+            if not ids
+            else "several organisations have that name: give the id",
+            param_hint="--org",
+        )
+    return ids[0]
+
+
+def _day(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("use YYYY-MM-DD", param_hint=name) from None
+
+
+@reports_cli.command("completions")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True, help="File format.")
+@click.option("--course", help="Course slug.")
+@click.option("--org", help="Organisation id or exact name.")
+@click.option("--country", help="Two-letter country code.")
+@click.option("--cohort", type=int, help="Cohort id.")
+@click.option("--status", type=click.Choice(list(filters.STATUSES)), help="Status code.")
+@click.option(
+    "--dates",
+    type=click.Choice(list(filters.DATE_FIELDS)),
+    default="enrolled",
+    show_default=True,
+    help="Which date --since and --until apply to.",
+)
+@click.option("--since", help="First day, YYYY-MM-DD (UTC).")
+@click.option("--until", help="Last day, YYYY-MM-DD (UTC), included.")
+@click.option("--locale", default="en", show_default=True, help="ar gives a right-to-left XLSX sheet.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+def completions(fmt, course, org, country, cohort, status, dates, since, until, locale, output):
+    """Write the completion records (one row per learner and course) to a CSV or XLSX file."""
+    _day(since, "--since"), _day(until, "--until")  # clear messages for malformed dates
+    args = {
+        "course": course or "",
+        "organisation": str(_organisation_id(org) or ""),
+        "country": country or "",
+        "cohort": "" if cohort is None else str(cohort),
+        "status": status or "",
+        "dates": dates,
+        "since": since or "",
+        "until": until or "",
+    }
+    try:
+        f = filters.parse_filter(args)
+    except filters.FilterError as error:
+        raise click.BadParameter(f"invalid value for {error}") from None
+    try:
+        with open(output, "wb") as out:
+            count = services.export_completions(
+                None, filters.PROGRAMME, f, fmt, out, locale=locale, actor_name=_actor_name()
+            )
+    except services.ReportError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Wrote {count} rows to {output}.")
+
+
+@reports_cli.command("statements")
+@click.option("--since", required=True, help="First day, YYYY-MM-DD (UTC).")
+@click.option("--until", required=True, help="Last day, YYYY-MM-DD (UTC), included.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+def statements(since, until, output):
+    """Write the stored learning records of a date range as xAPI JSON lines."""
+    first, last = _day(since, "--since"), _day(until, "--until")
+    try:
+        with open(output, "wb") as out:
+            count = services.export_statements(
+                None, filters.PROGRAMME, first, last, out, actor_name=_actor_name()
+            )
+    except services.ReportError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Wrote {count} statements to {output}.")
+
+
+def _manager_and_organisation(username: str, org: str | None, programme: bool):
+    if bool(org) == programme:
+        raise click.UsageError("give either --org or --programme")
+    user = account_services.find_user(username)
+    if user is None:
+        raise click.ClickException(f"no user named {username}")
+    organisation = None
+    if org:
+        organisation = account_services.get_organisation(_organisation_id(org))
+        if organisation is None:
+            raise click.ClickException("no such organisation")
+    return user, organisation
+
+
+@reports_cli.command("grant")
+@click.argument("username")
+@click.option("--org", help="Organisation id or exact name whose learners the manager sees.")
+@click.option("--programme", is_flag=True, help="The manager sees the whole programme.")
+def grant(username, org, programme):
+    """Let a manager see an organisation's learners, or the whole programme."""
+    user, organisation = _manager_and_organisation(username, org, programme)
+    try:
+        services.grant_scope(None, user, organisation)
+    except services.ReportError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(
+        f"{user.username} now sees {'the whole programme' if organisation is None else organisation.name}."
+    )
+
+
+@reports_cli.command("revoke")
+@click.argument("username")
+@click.option("--org", help="Organisation id or exact name.")
+@click.option("--programme", is_flag=True, help="Take back the whole programme.")
+def revoke(username, org, programme):
+    """Take back an organisation, or the whole programme, from a manager."""
+    user, organisation = _manager_and_organisation(username, org, programme)
+    try:
+        services.revoke_scope(None, user, organisation)
+    except services.ReportError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(
+        f"{user.username} no longer sees {'the whole programme' if organisation is None else organisation.name}."
+    )

@@ -1,0 +1,360 @@
+"""Cohorts: a manager's group of learners for some courses, filled by upload or by a join code."""
+
+import csv
+import io
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
+
+from lms.accounts import services as accounts
+from lms.accounts.models import Membership, Organisation, User
+from lms.core.db import utcnow
+from lms.courses import services as courses
+from lms.courses.models import Course
+from lms.extensions import db
+from lms.reports import queries
+from lms.reports.filters import Scope
+from lms.reports.models import Cohort, CohortCourse, CohortMember, CohortOrganisation
+from lms.reports.services import NotAllowed, NotFound, ReportError
+
+MAX_UPLOAD_BYTES = 1024 * 1024
+MAX_ROWS = 5000
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O or 1/I/L to misread
+CODE_LENGTH = 10
+HEADERS = {"username", "email", "e-mail", "user", "login", "username_or_email"}
+
+
+class UploadRejected(ReportError):
+    """An upload with bad rows: nothing was applied. `problems` holds (line, message) pairs."""
+
+    def __init__(self, problems: list[tuple[int, str]]):
+        super().__init__(_("Nothing was changed: correct these lines and upload the file again."))
+        self.problems = problems
+
+
+class CohortClosed(ReportError):
+    """The cohort has ended; its code no longer works."""
+
+
+@dataclass(frozen=True)
+class CohortView:
+    """A cohort with its courses, organisations and size."""
+
+    cohort: Cohort
+    courses: list[Course]
+    organisations: list[Organisation]
+    member_count: int
+
+
+def new_code() -> str:
+    """Return a fresh join code (about 49 random bits)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(text: str) -> str:
+    """Return a typed code in its stored form (upper case, no spaces or dashes)."""
+    return "".join(c for c in (text or "").upper() if c.isalnum())[:32]
+
+
+def visible_cohorts(scope: Scope) -> list[CohortView]:
+    """Return the cohorts a scope may see, with their courses and organisations (four queries)."""
+    cohorts = list(
+        db.session.scalars(
+            sa.select(Cohort)
+            .where(Cohort.id.in_(queries.cohorts_in_scope(scope)))
+            .order_by(Cohort.name, Cohort.id)
+        )
+    )
+    return _views(cohorts)
+
+
+def _views(cohorts: list[Cohort]) -> list[CohortView]:
+    ids = [c.id for c in cohorts]
+    course_rows: dict[int, list[Course]] = {}
+    for cohort_id, course in db.session.execute(
+        sa.select(CohortCourse.cohort_id, Course)
+        .join(Course, Course.id == CohortCourse.course_id)
+        .where(CohortCourse.cohort_id.in_(ids))
+        .order_by(Course.slug)
+    ).tuples():
+        course_rows.setdefault(cohort_id, []).append(course)
+    org_rows: dict[int, list[Organisation]] = {}
+    for cohort_id, organisation in db.session.execute(
+        sa.select(CohortOrganisation.cohort_id, Organisation)
+        .join(Organisation, Organisation.id == CohortOrganisation.organisation_id)
+        .where(CohortOrganisation.cohort_id.in_(ids))
+        .order_by(Organisation.name)
+    ).tuples():
+        org_rows.setdefault(cohort_id, []).append(organisation)
+    counts = dict(
+        db.session.execute(
+            sa.select(CohortMember.cohort_id, sa.func.count(CohortMember.id))
+            .where(CohortMember.cohort_id.in_(ids))
+            .group_by(CohortMember.cohort_id)
+        ).all()
+    )
+    return [
+        CohortView(c, course_rows.get(c.id, []), org_rows.get(c.id, []), counts.get(c.id, 0)) for c in cohorts
+    ]
+
+
+def get_cohort(scope: Scope, cohort_id: int) -> CohortView:
+    """Return a cohort the scope covers; NotFound if it does not exist, NotAllowed if not theirs."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        raise NotFound(_("There is no such cohort."))
+    if db.session.scalar(queries.cohorts_in_scope(scope).where(Cohort.id == cohort_id)) is None:
+        raise NotAllowed(_("That cohort is not one of yours."))
+    return _views([cohort])[0]
+
+
+def create_cohort(
+    actor: User | None,
+    scope: Scope,
+    *,
+    name: str,
+    course_ids: list[int],
+    organisation_ids: list[int],
+    starts_on: date | None,
+    ends_on: date | None,
+) -> Cohort:
+    """Create a cohort with a join code (flushes).
+
+    A manager of some organisations must run it for one or more of them; a cohort for no
+    organisation is a programme cohort, which only programme managers can create.
+    """
+    name = accounts.clean_text(name, 120)
+    if not name:
+        raise ReportError(_("Give the cohort a name."))
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ReportError(_("The cohort cannot end before it starts."))
+    organisation_ids = sorted(set(organisation_ids))
+    if any(not scope.covers(oid) for oid in organisation_ids):
+        raise NotAllowed(_("That organisation is not one of yours."))
+    if not organisation_ids and not scope.is_programme:
+        raise ReportError(_("Choose at least one of your organisations."))
+    found_orgs = db.session.scalars(
+        sa.select(Organisation.id).where(Organisation.id.in_(organisation_ids))
+    ).all()
+    if len(found_orgs) != len(organisation_ids):
+        raise NotFound(_("There is no such organisation."))
+    course_ids = sorted(set(course_ids))
+    if not course_ids:
+        raise ReportError(_("Choose at least one course."))
+    found_courses = db.session.scalars(sa.select(Course.id).where(Course.id.in_(course_ids))).all()
+    if len(found_courses) != len(course_ids):
+        raise NotFound(_("There is no such course."))
+    cohort = Cohort(
+        name=name,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        join_code=new_code(),
+        created_by_id=actor.id if actor is not None else None,
+    )
+    db.session.add(cohort)
+    db.session.flush()
+    db.session.add_all(CohortCourse(cohort_id=cohort.id, course_id=cid) for cid in course_ids)
+    db.session.add_all(
+        CohortOrganisation(cohort_id=cohort.id, organisation_id=oid) for oid in organisation_ids
+    )
+    db.session.flush()
+    return cohort
+
+
+def renew_code(scope: Scope, cohort_id: int) -> Cohort:
+    """Give a cohort a new join code; the old one stops working."""
+    cohort = get_cohort(scope, cohort_id).cohort
+    cohort.join_code = new_code()
+    db.session.flush()
+    return cohort
+
+
+# Upload ----------------------------------------------------------------------------------------
+
+
+def read_roster(data: bytes) -> list[tuple[int, str]]:
+    """Return (line number, username or e-mail) from an uploaded CSV; first column, header optional.
+
+    Raise UploadRejected when the file itself cannot be read.
+    """
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadRejected([(0, _("The file is larger than 1 MB."))])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise UploadRejected(
+            [(line, _("This line is not UTF-8 text: save the file as CSV UTF-8."))]
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    entries: list[tuple[int, str]] = []
+    first = True
+    try:
+        for row in reader:
+            line = reader.line_num
+            cells = [cell.strip() for cell in row]
+            if not any(cells):
+                continue
+            if first and cells[0].casefold() in HEADERS:
+                first = False
+                continue
+            first = False
+            entries.append((line, cells[0]))
+    except csv.Error:
+        raise UploadRejected([(reader.line_num, _("This line is not valid CSV."))]) from None
+    if len(entries) > MAX_ROWS:
+        raise UploadRejected([(0, _("The file has more than %(max)d rows.", max=MAX_ROWS))])
+    return entries
+
+
+def _resolve(
+    entries: list[tuple[int, str]], cohort_view: CohortView
+) -> tuple[list[User], list[tuple[int, str]]]:
+    """Find each row's account in a fixed number of queries; return the users and the problems."""
+    emails = {value.casefold() for _line, value in entries if "@" in value}
+    names = {accounts.username_key(value) for _line, value in entries if "@" not in value}
+    by_name = {
+        u.username_key: u
+        for u in db.session.scalars(
+            sa.select(User).where(User.username_key.in_(names), User.is_erased.is_(False))
+        )
+    }
+    by_email: dict[str, list[User]] = {}
+    for user in db.session.scalars(
+        sa.select(User).where(User.email_key.in_(emails), User.is_erased.is_(False))
+    ):
+        by_email.setdefault(user.email_key, []).append(user)
+    organisation_ids = [o.id for o in cohort_view.organisations]
+    found = [u.id for u in by_name.values()] + [u.id for users in by_email.values() for u in users]
+    members = set(
+        db.session.scalars(
+            sa.select(Membership.user_id).where(
+                Membership.user_id.in_(found), Membership.organisation_id.in_(organisation_ids)
+            )
+        )
+    )
+    # One message for "no such account" and "not one of your members": an upload must not
+    # tell a manager who else has an account here.
+    unknown = _("No account with this username or e-mail among the members of the cohort's organisations.")
+    users: dict[int, User] = {}
+    problems: list[tuple[int, str]] = []
+    for line, value in entries:
+        if len(value) > 254:
+            problems.append((line, _("This value is too long to be a username or an e-mail.")))
+            continue
+        if "@" in value:
+            candidates = by_email.get(value.casefold(), [])
+            if len(candidates) > 1:
+                problems.append((line, _("Several accounts use this e-mail: give the username instead.")))
+                continue
+            user = candidates[0] if candidates else None
+        else:
+            user = by_name.get(accounts.username_key(value))
+        if user is None or (organisation_ids and user.id not in members):
+            problems.append((line, unknown))
+        elif user.is_disabled:
+            problems.append((line, _("This account is disabled.")))
+        else:
+            users.setdefault(user.id, user)  # listed twice: enrolled once
+    return list(users.values()), problems
+
+
+def enrol_upload(actor: User | None, scope: Scope, cohort_id: int, data: bytes) -> int:
+    """Add the listed learners to a cohort and enrol them in its courses, all or nothing.
+
+    Raise UploadRejected with every bad line (nothing is applied). Return how many learners
+    were added to the cohort (already there: not counted).
+    """
+    view = get_cohort(scope, cohort_id)
+    entries = read_roster(data)
+    if not entries:
+        raise UploadRejected([(0, _("The file lists nobody."))])
+    users, problems = _resolve(entries, view)
+    if problems:
+        raise UploadRejected(problems)
+    return _add_members(view, users, "upload")
+
+
+def _insert_members(rows: list[dict]) -> int:
+    """Insert cohort members, skipping those already there (also when two requests race)."""
+    table = CohortMember.__table__
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    added = 0
+    for start in range(0, len(rows), 500):
+        stmt = (
+            insert(table)
+            .values(rows[start : start + 500])
+            .on_conflict_do_nothing(index_elements=["cohort_id", "user_id"])
+            .returning(table.c.user_id)
+        )
+        # RETURNING counts what was inserted: rowcount is -1 for multi-row inserts on psycopg.
+        added += len(db.session.execute(stmt).all())
+    return added
+
+
+def _add_members(view: CohortView, users: list[User], source: str) -> int:
+    now = utcnow()
+    added = _insert_members(
+        [{"cohort_id": view.cohort.id, "user_id": u.id, "source": source, "joined_at": now} for u in users]
+    )
+    for user in users:
+        for course in view.courses:
+            courses.enroll(user, course)
+    db.session.flush()
+    return added
+
+
+# Join code -------------------------------------------------------------------------------------
+
+
+def find_by_code(code: str) -> CohortView | None:
+    """Return the cohort a join code opens, or None."""
+    code = normalise_code(code)
+    if len(code) != CODE_LENGTH:
+        return None
+    cohort = db.session.scalar(sa.select(Cohort).where(Cohort.join_code == code))
+    return _views([cohort])[0] if cohort is not None else None
+
+
+def is_closed(cohort: Cohort, today: date | None = None) -> bool:
+    """Tell whether a cohort has ended."""
+    return cohort.ends_on is not None and cohort.ends_on < (today or utcnow().date())
+
+
+def join_with_code(user: User, code: str, organisation_id: int | None = None) -> CohortView:
+    """Join the cohort a code opens and enrol in its courses.
+
+    A learner who is not yet a member of one of the cohort's organisations joins the one
+    they choose among them, so that its managers can see their progress.
+    """
+    view = find_by_code(code)
+    if view is None:
+        raise NotFound(_("That code does not open any cohort."))
+    if is_closed(view.cohort):
+        raise CohortClosed(_("This cohort has ended."))
+    if view.organisations:
+        mine = {m.organisation_id for m in user.memberships}
+        if not mine & {o.id for o in view.organisations}:
+            chosen = next((o for o in view.organisations if o.id == organisation_id), None)
+            if chosen is None:
+                raise ReportError(_("Choose your organisation."))
+            accounts.join_organisation(user, chosen)
+    _add_members(view, [user], "code")
+    return view
+
+
+def is_member(user: User, cohort: Cohort) -> bool:
+    """Tell whether a user is in a cohort."""
+    return (
+        db.session.scalar(
+            sa.select(CohortMember.id).where(
+                CohortMember.cohort_id == cohort.id, CohortMember.user_id == user.id
+            )
+        )
+        is not None
+    )

@@ -1,0 +1,269 @@
+"""Completion records as CSV and XLSX, and learning records as JSON lines; pure writers.
+
+The columns are a published format (docs/exports.md): stable snake_case English headers,
+ISO 8601 UTC timestamps and status codes that never depend on the interface language. Every
+text cell that Excel could read as a formula is neutralised, in CSV and in XLSX alike.
+"""
+
+import csv
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import IO, Any
+
+import xlsxwriter
+
+from lms.reports.queries import CompletionRecord
+
+FORMAT_NAME = "tamkeen-completions"
+FORMAT_VERSION = 1
+
+# (column, kind); kinds: text, int, score (one decimal), gain (three decimals), time.
+COLUMN_KINDS: tuple[tuple[str, str], ...] = (
+    ("learner_id", "text"),
+    ("display_name", "text"),
+    ("organisations", "text"),
+    ("countries", "text"),
+    ("gender", "text"),
+    ("age_band", "text"),
+    ("course_slug", "text"),
+    ("course_title", "text"),
+    ("course_version", "int"),
+    ("course_language", "text"),
+    ("enrolled_at", "time"),
+    ("last_activity_at", "time"),
+    ("completed_at", "time"),
+    ("status", "text"),
+    ("lessons_done", "int"),
+    ("lessons_total", "int"),
+    ("percent_complete", "score"),
+    ("module_best_scores", "text"),
+    ("module_quizzes_passed", "int"),
+    ("module_quizzes_total", "int"),
+    ("quiz_attempts", "int"),
+    ("pre_test_score", "score"),
+    ("post_test_score", "score"),
+    ("normalised_gain", "gain"),
+    ("certificate_code", "text"),
+    ("certificate_status", "text"),
+    ("certificate_verify_url", "text"),
+)
+COLUMNS: tuple[str, ...] = tuple(name for name, _kind in COLUMN_KINDS)
+LIST_SEPARATOR = "; "
+
+# A cell starting with one of these may run as a formula in Excel, LibreOffice or Sheets.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Return text that no spreadsheet will run: a leading apostrophe before a formula start."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def iso(moment: datetime | None) -> str:
+    """Return an ISO 8601 UTC timestamp to the second, with a Z (empty for None)."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is not UTC:  # database values already are UTC: skip the conversion
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="seconds")[:19] + "Z"
+
+
+def _module_scores(scores: tuple[tuple[str, float | None], ...]) -> str:
+    return LIST_SEPARATOR.join(f"{slug}=" + ("" if best is None else f"{best:.1f}") for slug, best in scores)
+
+
+def completion_values(record: CompletionRecord) -> list[Any]:
+    """Return a record's cells in COLUMNS order, typed (text, numbers, datetimes or None)."""
+    return [
+        record.learner_id,
+        record.display_name,
+        LIST_SEPARATOR.join(record.organisations),
+        LIST_SEPARATOR.join(record.countries),
+        record.gender,
+        record.age_band,
+        record.course_slug,
+        record.course_title,
+        record.course_version,
+        record.course_language,
+        record.enrolled_at,
+        record.last_activity_at,
+        record.completed_at,
+        record.status,
+        record.lessons_done,
+        record.lessons_total,
+        record.percent_complete,
+        _module_scores(record.module_scores),
+        record.module_quizzes_passed if record.module_quizzes_total else None,
+        record.module_quizzes_total,
+        record.quiz_attempts,
+        record.pre_test_score,
+        record.post_test_score,
+        record.normalised_gain,
+        record.certificate_code,
+        record.certificate_status,
+        record.certificate_verify_url,
+    ]
+
+
+# CSV -------------------------------------------------------------------------------------------
+
+
+def _text(value: str | None) -> str:
+    if not value:
+        return ""
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def csv_cells(record: CompletionRecord) -> list[str]:
+    """Return a record as the text cells of a CSV row, in COLUMNS order, neutralised."""
+    # Unpacked once: this runs for every row of exports that may be 100,000 rows long.
+    (
+        learner_id,
+        display_name,
+        organisations,
+        countries,
+        gender,
+        age_band,
+        course_slug,
+        course_title,
+        course_version,
+        course_language,
+        enrolled_at,
+        last_activity_at,
+        completed_at,
+        status,
+        lessons_done,
+        lessons_total,
+        percent_complete,
+        module_scores,
+        module_quizzes_passed,
+        module_quizzes_total,
+        quiz_attempts,
+        pre_test_score,
+        post_test_score,
+        gain,
+        certificate_code,
+        certificate_status,
+        certificate_verify_url,
+    ) = record
+    text = _text
+    return [
+        text(learner_id),
+        text(display_name),
+        text(LIST_SEPARATOR.join(organisations)) if organisations else "",
+        text(LIST_SEPARATOR.join(countries)) if countries else "",
+        text(gender),
+        text(age_band),
+        text(course_slug),
+        text(course_title),
+        str(course_version),
+        text(course_language),
+        iso(enrolled_at),
+        iso(last_activity_at),
+        iso(completed_at),
+        status,
+        str(lessons_done),
+        str(lessons_total),
+        format(percent_complete, ".1f"),
+        text(_module_scores(module_scores)) if module_scores else "",
+        str(module_quizzes_passed) if module_quizzes_total else "",
+        str(module_quizzes_total),
+        str(quiz_attempts),
+        "" if pre_test_score is None else format(pre_test_score, ".1f"),
+        "" if post_test_score is None else format(post_test_score, ".1f"),
+        "" if gain is None else format(gain, ".3f"),
+        text(certificate_code),
+        text(certificate_status),
+        text(certificate_verify_url),
+    ]
+
+
+def write_csv(records: Iterable[CompletionRecord], out: IO[str]) -> int:
+    """Write the header and records as CSV to a text stream opened with encoding "utf-8-sig".
+
+    The byte order mark (from the encoding) is what makes Excel read the file as UTF-8, so
+    Arabic names open correctly. Return the number of rows written.
+    """
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    count = 0
+    for record in records:
+        writer.writerow(csv_cells(record))
+        count += 1
+    return count
+
+
+# XLSX ------------------------------------------------------------------------------------------
+
+XLSX_OPTIONS = {
+    # Rows go to a temporary file as they are written: memory does not grow with the row count.
+    "constant_memory": True,
+    # Never turn a learner's text into a formula, a hyperlink or a number.
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
+_WIDTHS = {"text": 22, "int": 10, "score": 12, "gain": 12, "time": 21}
+
+
+def write_xlsx(
+    records: Iterable[CompletionRecord], out: IO[bytes], *, rtl: bool = False, tmpdir: str | None = None
+) -> int:
+    """Write the header and records as an XLSX workbook to a binary stream; return the row count.
+
+    Timestamps are real date-time cells (UTC, shown as ISO 8601); an Arabic export gets a
+    right-to-left sheet.
+    """
+    options = dict(XLSX_OPTIONS)
+    if tmpdir:
+        options["tmpdir"] = tmpdir
+    workbook = xlsxwriter.Workbook(out, options)
+    workbook.set_properties(
+        {"title": "Tamkeen completion records", "comments": f"{FORMAT_NAME}/{FORMAT_VERSION}"}
+    )
+    sheet = workbook.add_worksheet("completions")
+    if rtl:
+        sheet.right_to_left()
+    bold = workbook.add_format({"bold": True})
+    moment = workbook.add_format({"num_format": 'yyyy-mm-dd"T"hh:mm:ss"Z"'})
+    score = workbook.add_format({"num_format": "0.0"})
+    gain = workbook.add_format({"num_format": "0.000"})
+    for col, (name, kind) in enumerate(COLUMN_KINDS):
+        sheet.set_column(col, col, _WIDTHS[kind])
+        sheet.write_string(0, col, name, bold)
+    sheet.freeze_panes(1, 0)
+    kinds = tuple(kind for _name, kind in COLUMN_KINDS)
+    row = 0
+    for record in records:
+        row += 1
+        values = completion_values(record)
+        for col, (kind, value) in enumerate(zip(kinds, values, strict=True)):
+            if value is None or value == "":
+                continue
+            if kind == "text":
+                sheet.write_string(row, col, neutralise(value))
+            elif kind == "time":
+                sheet.write_datetime(row, col, value.astimezone(UTC).replace(tzinfo=None), moment)
+            elif kind == "int":
+                sheet.write_number(row, col, value)
+            elif kind == "score":
+                sheet.write_number(row, col, round(value, 1), score)
+            else:
+                sheet.write_number(row, col, round(value, 3), gain)
+    sheet.autofilter(0, 0, max(row, 1), len(COLUMNS) - 1)
+    workbook.close()
+    return row
+
+
+# Learning records ------------------------------------------------------------------------------
+
+
+def write_jsonl(statements: Iterable[dict], out: IO[str]) -> int:
+    """Write xAPI statements as JSON lines (one statement per line, UTF-8); return the count."""
+    count = 0
+    for statement in statements:
+        out.write(json.dumps(statement, ensure_ascii=False, separators=(",", ":")))
+        out.write("\n")
+        count += 1
+    return count

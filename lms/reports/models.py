@@ -1,0 +1,134 @@
+"""Reports: who may see which learners, cohorts, optional demographics, the export audit trail."""
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.core.db import utcnow
+from lms.extensions import db
+
+GENDERS = ("female", "male", "other")
+# Underscores, not "18-24": Excel turns some dash-separated pairs into dates.
+AGE_BANDS = ("under_18", "18_24", "25_34", "35_44", "45_54", "55_64", "65_plus")
+
+
+class ManagedOrganisation(db.Model):
+    """A manager's right to see the learners of one organisation."""
+
+    __tablename__ = "managed_organisations"
+    __table_args__ = (sa.UniqueConstraint("user_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProgrammeManager(db.Model):
+    """A manager who sees the whole programme (admins always do)."""
+
+    __tablename__ = "programme_managers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LearnerDemographics(db.Model):
+    """Gender and age band a learner chose to give; reported only while `is_shared`."""
+
+    __tablename__ = "learner_demographics"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "gender IS NULL OR gender IN ({})".format(", ".join(f"'{g}'" for g in GENDERS)), name="gender"
+        ),
+        sa.CheckConstraint(
+            "age_band IS NULL OR age_band IN ({})".format(", ".join(f"'{a}'" for a in AGE_BANDS)),
+            name="age_band",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    gender: Mapped[str | None] = mapped_column(sa.String(16))
+    age_band: Mapped[str | None] = mapped_column(sa.String(16))
+    is_shared: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Cohort(db.Model):
+    """A group of learners taking some courses together, run for some organisations."""
+
+    __tablename__ = "cohorts"
+    __table_args__ = (
+        sa.CheckConstraint("ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on", "dates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    # Learners type it to join; None when joining by code is switched off.
+    join_code: Mapped[str | None] = mapped_column(sa.String(16), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CohortCourse(db.Model):
+    """A course a cohort takes."""
+
+    __tablename__ = "cohort_courses"
+    __table_args__ = (sa.UniqueConstraint("cohort_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+
+
+class CohortOrganisation(db.Model):
+    """An organisation a cohort is run for; its managers see the cohort."""
+
+    __tablename__ = "cohort_organisations"
+    __table_args__ = (sa.UniqueConstraint("cohort_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+
+
+class CohortMember(db.Model):
+    """A learner in a cohort."""
+
+    __tablename__ = "cohort_members"
+    __table_args__ = (sa.UniqueConstraint("cohort_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # "upload" (a manager's list) or "code" (the learner typed the join code).
+    source: Mapped[str] = mapped_column(sa.String(16))
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExportAudit(db.Model):
+    """One export of personal data: who, when, which filter and how many rows; never the data."""
+
+    __tablename__ = "export_audits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # Kept as written at export time: "cli:<system user>" for the command line.
+    actor_name: Mapped[str] = mapped_column(sa.String(120))
+    kind: Mapped[str] = mapped_column(sa.String(32))  # "completions", "statements"
+    format: Mapped[str] = mapped_column(sa.String(8))  # "csv", "xlsx", "jsonl"
+    filters: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    row_count: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
