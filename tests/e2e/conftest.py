@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from config import TestConfig
 from lms.accounts import services as account_services
@@ -41,7 +42,8 @@ def _own_database(tmp_path: Path):
     if not base.startswith("postgresql"):
         return f"sqlite:///{tmp_path / 'e2e.sqlite3'}", lambda: None
     name = f"tamkeen_e2e_{secrets.token_hex(4)}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    # No pool: other tests restart the server, and a pooled connection would be dead by cleanup.
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
 
