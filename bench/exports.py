@@ -53,17 +53,54 @@ def make_app(database: str):
     )
 
 
+def _quiz(conn, kind: str, activity: str, now: datetime) -> int:
+    from lms.quizzes.models import Quiz
+
+    return conn.execute(
+        sa.insert(Quiz.__table__).values(
+            kind=kind,
+            activity_id=f"urn:bench:{activity}",
+            default_locale="en",
+            locales=["en"],
+            created_at=now,
+            updated_at=now,
+        )
+    ).inserted_primary_key[0]
+
+
+def _attempt(
+    user_id: int, quiz_id: int, number: int, phase: str | None, score: float, when: datetime
+) -> dict:
+    return {
+        "user_id": user_id,
+        "quiz_id": quiz_id,
+        "number": number,
+        "locale": "en",
+        "phase": phase,
+        "layout": [],
+        "started_at": when,
+        "submitted_at": when,
+        "graded_at": when,
+        "score": score,
+        "is_passed": score >= 70,
+        "needs_marking": False,
+    }
+
+
 def seed(session, rows: int, *, prefix: str = "bench", rng: random.Random | None = None) -> None:
     """Insert a programme of about `rows` enrolments with Core bulk inserts (fast, no services)."""
     from lms.accounts.models import Membership, Organisation, User
     from lms.certificates.models import Certificate
     from lms.courses.models import Course, Enrolment, Lesson, LessonProgress, Module
+    from lms.quizzes.models import Attempt
     from lms.reports.models import LearnerDemographics
 
     rng = rng or random.Random(8)
     now = datetime(2025, 6, 1, tzinfo=UTC)
     conn = session.connection()
     course_ids = []
+    quizzes: dict[int, list[int]] = {}  # course id -> module quiz ids
+    assessments: dict[int, int] = {}
     for c in range(COURSES):
         course_id = conn.execute(
             sa.insert(Course.__table__).values(
@@ -81,11 +118,23 @@ def seed(session, rows: int, *, prefix: str = "bench", rng: random.Random | None
             )
         ).inserted_primary_key[0]
         course_ids.append(course_id)
+        assessments[course_id] = _quiz(conn, "assessment", f"{prefix}:{c}:assessment", now)
+        conn.execute(
+            sa.update(Course.__table__)
+            .where(Course.id == course_id)
+            .values(assessment_quiz_id=assessments[course_id])
+        )
         sequence = 0
         for m in range(MODULES_PER_COURSE):
+            quiz_id = _quiz(conn, "module", f"{prefix}:{c}:{m}", now)
+            quizzes.setdefault(course_id, []).append(quiz_id)
             module_id = conn.execute(
                 sa.insert(Module.__table__).values(
-                    course_id=course_id, slug=f"module-{m}", position=m, titles={"en": f"Module {m}"}
+                    course_id=course_id,
+                    slug=f"module-{m}",
+                    position=m,
+                    titles={"en": f"Module {m}"},
+                    quiz_id=quiz_id,
                 )
             ).inserted_primary_key[0]
             for n in range(LESSONS_PER_COURSE // MODULES_PER_COURSE):
@@ -147,7 +196,7 @@ def seed(session, rows: int, *, prefix: str = "bench", rng: random.Random | None
             )
     conn.execute(sa.insert(Membership.__table__), memberships)
     conn.execute(sa.insert(LearnerDemographics.__table__), demographics)
-    enrolments, progress, certificates = [], [], []
+    enrolments, progress, certificates, attempts = [], [], [], []
     made = 0
     for user_id in user_ids:
         for course_id in rng.sample(course_ids, 3):
@@ -168,6 +217,16 @@ def seed(session, rows: int, *, prefix: str = "bench", rng: random.Random | None
                     "completed_at": completed,
                 }
             )
+            for number, quiz_id in enumerate(quizzes[course_id][: done // 2], start=1):
+                score = float(rng.randrange(40, 101))
+                attempts.append(_attempt(user_id, quiz_id, number, None, score, enrolled))
+            if rng.random() < 0.6:
+                attempts.append(
+                    _attempt(user_id, assessments[course_id], 1, "pre", float(rng.randrange(0, 80)), enrolled)
+                )
+                if completed is not None:
+                    post = float(rng.randrange(50, 101))
+                    attempts.append(_attempt(user_id, assessments[course_id], 2, "post", post, completed))
             progress.extend(
                 {
                     "user_id": user_id,
@@ -194,6 +253,7 @@ def seed(session, rows: int, *, prefix: str = "bench", rng: random.Random | None
         (Enrolment.__table__, enrolments),
         (LessonProgress.__table__, progress),
         (Certificate.__table__, certificates),
+        (Attempt.__table__, attempts),
     ):
         for start in range(0, len(data), 10000):
             conn.execute(sa.insert(table), data[start : start + 10000])

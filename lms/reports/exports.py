@@ -13,7 +13,7 @@ from typing import IO, Any
 
 import xlsxwriter
 
-from lms.reports.queries import CompletionRecord
+from lms.reports.completions import CompletionRecord
 
 FORMAT_NAME = "tamkeen-completions"
 FORMAT_VERSION = 1
@@ -53,6 +53,7 @@ LIST_SEPARATOR = "; "
 
 # A cell starting with one of these may run as a formula in Excel, LibreOffice or Sheets.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
 
 
 def neutralise(text: str) -> str:
@@ -109,12 +110,6 @@ def completion_values(record: CompletionRecord) -> list[Any]:
 # CSV -------------------------------------------------------------------------------------------
 
 
-def _text(value: str | None) -> str:
-    if not value:
-        return ""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-
-
 def csv_cells(record: CompletionRecord) -> list[str]:
     """Return a record as the text cells of a CSV row, in COLUMNS order, neutralised."""
     # Unpacked once: this runs for every row of exports that may be 100,000 rows long.
@@ -147,18 +142,28 @@ def csv_cells(record: CompletionRecord) -> list[str]:
         certificate_status,
         certificate_verify_url,
     ) = record
-    text = _text
+    # Neutralising inline, not through a function: this is the export's innermost loop.
+    f = _FORMULA_STARTS
+    display_name = display_name or ""
+    organisations = LIST_SEPARATOR.join(organisations)
+    countries = LIST_SEPARATOR.join(countries)
+    gender = gender or ""
+    age_band = age_band or ""
+    module_scores = _module_scores(module_scores) if module_scores else ""
+    certificate_code = certificate_code or ""
+    certificate_status = certificate_status or ""
+    certificate_verify_url = certificate_verify_url or ""
     return [
-        text(learner_id),
-        text(display_name),
-        text(LIST_SEPARATOR.join(organisations)) if organisations else "",
-        text(LIST_SEPARATOR.join(countries)) if countries else "",
-        text(gender),
-        text(age_band),
-        text(course_slug),
-        text(course_title),
+        learner_id if learner_id[:1] not in f else "'" + learner_id,
+        display_name if display_name[:1] not in f else "'" + display_name,
+        organisations if organisations[:1] not in f else "'" + organisations,
+        countries if countries[:1] not in f else "'" + countries,
+        gender if gender[:1] not in f else "'" + gender,
+        age_band if age_band[:1] not in f else "'" + age_band,
+        course_slug if course_slug[:1] not in f else "'" + course_slug,
+        course_title if course_title[:1] not in f else "'" + course_title,
         str(course_version),
-        text(course_language),
+        course_language if course_language[:1] not in f else "'" + course_language,
         iso(enrolled_at),
         iso(last_activity_at),
         iso(completed_at),
@@ -166,16 +171,16 @@ def csv_cells(record: CompletionRecord) -> list[str]:
         str(lessons_done),
         str(lessons_total),
         format(percent_complete, ".1f"),
-        text(_module_scores(module_scores)) if module_scores else "",
+        module_scores if module_scores[:1] not in f else "'" + module_scores,
         str(module_quizzes_passed) if module_quizzes_total else "",
         str(module_quizzes_total),
         str(quiz_attempts),
         "" if pre_test_score is None else format(pre_test_score, ".1f"),
         "" if post_test_score is None else format(post_test_score, ".1f"),
         "" if gain is None else format(gain, ".3f"),
-        text(certificate_code),
-        text(certificate_status),
-        text(certificate_verify_url),
+        certificate_code if certificate_code[:1] not in f else "'" + certificate_code,
+        certificate_status if certificate_status[:1] not in f else "'" + certificate_status,
+        certificate_verify_url if certificate_verify_url[:1] not in f else "'" + certificate_verify_url,
     ]
 
 

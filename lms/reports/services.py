@@ -16,7 +16,7 @@ from lms.core.db import utcnow
 from lms.core.i18n import text_direction
 from lms.courses.models import Course
 from lms.extensions import db
-from lms.reports import exports, queries
+from lms.reports import completions, exports, queries
 from lms.reports.filters import PROGRAMME, ReportFilter, Scope
 from lms.reports.models import (
     AGE_BANDS,
@@ -132,7 +132,7 @@ def dashboard(scope: Scope, f: ReportFilter, *, now: datetime | None = None) -> 
     """Aggregate the report's records (streamed) for the dashboard."""
     now = now or utcnow()
     return Dashboard(
-        summary=summarise(queries.iter_completions(scope, f, now=now)),
+        summary=summarise(completions.iter_completions(scope, f, now=now)),
         active_learners=queries.active_learners(scope, f, now),
     )
 
@@ -176,7 +176,7 @@ def export_completions(
     if fmt not in FORMATS:
         raise ReportError(_("Unknown export format."))
     check_filter(scope, f)
-    records = queries.iter_completions(scope, f)
+    records = completions.iter_completions(scope, f)
     if fmt == "csv":
         text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
         count = exports.write_csv(records, text)

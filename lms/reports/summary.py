@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from lms.reports.queries import CompletionRecord
+from lms.reports.completions import CompletionRecord
 
 # Longer spans are shown by quarter so the chart stays readable.
 MAX_MONTHS = 18

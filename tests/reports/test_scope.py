@@ -6,7 +6,7 @@ import io
 import pytest
 
 from lms.accounts.models import Role
-from lms.reports import queries, services
+from lms.reports import completions, services
 from lms.reports.filters import PROGRAMME, ReportFilter, Scope
 
 
@@ -79,11 +79,13 @@ def test_a_tampered_organisation_id_is_refused(client, auth, programme):
 def test_the_country_filter_never_widens_the_scope(db, programme):
     scope = services.scope_for(programme.manager_a)
     # Bob is in Tunisia through organisation B, which manager A does not manage.
-    assert list(queries.iter_completions(scope, ReportFilter(country="TN"))) == []
-    assert len(list(queries.iter_completions(PROGRAMME, ReportFilter(country="TN")))) == 3
+    assert list(completions.iter_completions(scope, ReportFilter(country="TN"))) == []
+    assert len(list(completions.iter_completions(PROGRAMME, ReportFilter(country="TN")))) == 3
     # A filter naming another organisation, if it got this far, still finds nobody.
-    assert list(queries.iter_completions(scope, ReportFilter(organisation=programme.org_b.id))) == [
-        record for record in queries.iter_completions(scope, ReportFilter()) if record.display_name == "Bob"
+    assert list(completions.iter_completions(scope, ReportFilter(organisation=programme.org_b.id))) == [
+        record
+        for record in completions.iter_completions(scope, ReportFilter())
+        if record.display_name == "Bob"
     ]
 
 

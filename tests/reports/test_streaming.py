@@ -6,7 +6,7 @@ import tracemalloc
 import sqlalchemy as sa
 
 from bench.exports import seed
-from lms.reports import queries, services
+from lms.reports import completions, queries, services
 from lms.reports.filters import PROGRAMME, ReportFilter
 
 
@@ -18,7 +18,7 @@ def export(fmt="csv") -> int:
 def test_rows_come_from_a_server_side_cursor_a_chunk_at_a_time(db, monkeypatch):
     seed(db.session, 2500)
     chunks, options = [], []
-    build = queries._build
+    build = completions._build
 
     def spy(rows, *args):
         chunks.append(len(rows))
@@ -28,7 +28,7 @@ def test_rows_come_from_a_server_side_cursor_a_chunk_at_a_time(db, monkeypatch):
         if "FROM enrolments JOIN users" in statement:
             options.append(context.execution_options)
 
-    monkeypatch.setattr(queries, "_build", spy)
+    monkeypatch.setattr(completions, "_build", spy)
     sa.event.listen(db.engine, "before_cursor_execute", listener)
     try:
         assert export() == 2500
