@@ -1,6 +1,6 @@
 """Reads of other domains' tables that their services do not offer yet.
 
-TODO(#7): course_files, courses_by_slug, learner_progress and course_quizzes belong in
+TODO(#7): courses_by_slug and learner_progress belong in
 lms/courses/services.py, user_names in lms/accounts/services.py; authoring calls them from
 there once they exist. Until then this is the only module of authoring that reads another
 domain's models.
@@ -15,19 +15,13 @@ import sqlalchemy as sa
 
 from lms.accounts.models import User
 from lms.courses import services as courses
-from lms.courses.models import Course, CourseFile, Enrolment, Lesson, LessonProgress, Module
+from lms.courses.models import Course, Enrolment, Lesson, LessonProgress
 from lms.extensions import db
-from lms.quizzes.models import Quiz
 
 
 def course_files(course: Course) -> dict[str, bytes]:
     """Return every stored file of a published course, {path: bytes}."""
-    if hasattr(courses, "course_files"):
-        return courses.course_files(course)
-    rows = db.session.execute(
-        sa.select(CourseFile.path, CourseFile.data).where(CourseFile.course_id == course.id)
-    ).all()
-    return {path: bytes(data) for path, data in rows}
+    return courses.course_files(course)
 
 
 def courses_by_slug(slugs: list[str] | None) -> dict[str, Course]:
@@ -86,12 +80,7 @@ def learner_progress(course: Course) -> list[LearnerProgress]:
 
 def course_quizzes(course: Course) -> list:
     """Return the quizzes of a course: its modules' quizzes and its assessment (two queries)."""
-    if hasattr(courses, "course_quizzes"):
-        return list(courses.course_quizzes(course))
-    ids = set(db.session.scalars(sa.select(Module.quiz_id).where(Module.course_id == course.id)))
-    ids.add(course.assessment_quiz_id)
-    ids.discard(None)
-    return list(db.session.scalars(sa.select(Quiz).where(Quiz.id.in_(ids)))) if ids else []
+    return courses.course_quizzes(course)
 
 
 def user_names(user_ids: set[int]) -> dict[int, tuple[str, str]]:
