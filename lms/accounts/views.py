@@ -287,6 +287,8 @@ def profile():
         membership_form=membership_form,
         leave_form=ConfirmForm(prefix="leave"),
         remaining_codes=services.remaining_recovery_codes(current_user),
+        # Pages other parts of the platform add about the learner (e.g. optional demographics).
+        extra_links=current_app.extensions.get("tamkeen-profile-links", []),
     )
 
 

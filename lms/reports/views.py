@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.accounts import services as account_services
@@ -50,6 +51,9 @@ def _register_privacy_hooks(state) -> None:
     """Put the learner's demographics in their data download and erase them with the account."""
     account_services.register_data_exporter(state.app, "demographics", services.demographics_data)
     state.app.extensions.setdefault("tamkeen-erase-hooks", []).append(services.erase_demographics)
+    state.app.extensions.setdefault("tamkeen-profile-links", []).append(
+        ("reports.demographics", _l("About you (optional)"))
+    )
 
 
 def _abort_for(error: services.ReportError):

@@ -44,6 +44,13 @@ def test_a_learner_answers_changes_and_deletes_their_demographics(client, auth, 
     assert answers(db, programme.alice) is None
 
 
+def test_the_profile_page_links_to_the_optional_questions(client, auth, programme):
+    auth.login("alice")
+    page = client.get("/me/profile").get_data(as_text=True)
+    assert 'href="/me/demographics"' in page
+    assert AR.gettext("About you (optional)") in page
+
+
 def test_answers_not_offered_are_refused(client, auth, programme, db):
     auth.login("alice")
     response = client.post_form(
