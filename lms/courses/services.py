@@ -210,7 +210,7 @@ def _replace_quizzes(course: Course, pkg: package.CoursePackage) -> None:
         for mp in pkg.modules:
             module = modules[mp.slug]
             if not mp.quiz:
-                module.quiz_id = None
+                module.quiz = None
                 continue
             settings = {**asdict(mp.quiz_settings), "pass_mark": pkg.pass_mark_of(mp)}
             iri = activity_iri(course.slug, f"{mp.slug}/quiz")
@@ -223,7 +223,7 @@ def _replace_quizzes(course: Course, pkg: package.CoursePackage) -> None:
                 banks=mp.quiz,
                 default_locale=pkg.default_locale,
             )
-            module.quiz_id = quiz.id
+            module.quiz = quiz
         if pkg.assessment:
             # The same questions before and after: the pre-test must not teach the answers.
             settings = {"pass_mark": pkg.pass_mark, "max_attempts": 0, "feedback": "never"}
@@ -236,9 +236,9 @@ def _replace_quizzes(course: Course, pkg: package.CoursePackage) -> None:
                 banks=pkg.assessment,
                 default_locale=pkg.default_locale,
             )
-            course.assessment_quiz_id = quiz.id
+            course.assessment_quiz = quiz
         else:
-            course.assessment_quiz_id = None
+            course.assessment_quiz = None
     except quiz_services.BankError as error:
         raise ImportRefused(str(error)) from error
     db.session.flush()

@@ -53,6 +53,13 @@ def test_import_creates_the_module_quiz_and_the_assessment(sample, db):
     assert sample.assessment_quiz is not None and sample.assessment_quiz.kind == "assessment"
 
 
+def test_the_imported_course_knows_its_quizzes_at_once(db):
+    # Without expiring anything: the relationships are set, not only the ids.
+    course = services.import_path(FIXTURES / "sample-course").course
+    assert course.assessment_quiz is not None and course.assessment_quiz.kind == "assessment"
+    assert course.modules[0].quiz is not None and course.modules[0].quiz.kind == "module"
+
+
 def test_enrolling_offers_the_optional_pre_test(client, sample, learner):
     response = client.post_form("/courses/sample-course/enroll", token_from="/courses/sample-course/")
     assert response.headers["Location"].endswith("/courses/sample-course/assessment")
