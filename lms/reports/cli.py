@@ -43,6 +43,27 @@ def _organisation_id(value: str | None) -> int | None:
     return ids[0]
 
 
+def _committed(action):
+    """Run `action()` in the session's transaction: commit its result, or roll back and explain."""
+    try:
+        result = action()
+    except services.ReportError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    return result
+
+
+def _write_to(output: str, export) -> int:
+    """Write an export to the file `output` (the audit row commits with it); return its row count."""
+
+    def write() -> int:
+        with open(output, "wb") as out:
+            return export(out)
+
+    return _committed(write)
+
+
 def _day(value: str | None, name: str) -> date | None:
     if not value:
         return None
@@ -87,15 +108,12 @@ def completions(fmt, course, org, country, cohort, status, dates, since, until, 
         f = filters.parse_filter(args)
     except filters.FilterError as error:
         raise click.BadParameter(f"invalid value for {error}") from None
-    try:
-        with open(output, "wb") as out:
-            count = services.export_completions(
-                None, filters.PROGRAMME, f, fmt, out, locale=locale, actor_name=_actor_name()
-            )
-    except services.ReportError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from None
-    db.session.commit()
+    count = _write_to(
+        output,
+        lambda out: services.export_completions(
+            None, filters.PROGRAMME, f, fmt, out, locale=locale, actor_name=_actor_name()
+        ),
+    )
     click.echo(f"Wrote {count} rows to {output}.")
 
 
@@ -106,15 +124,12 @@ def completions(fmt, course, org, country, cohort, status, dates, since, until, 
 def statements(since, until, output):
     """Write the stored learning records of a date range as xAPI JSON lines."""
     first, last = _day(since, "--since"), _day(until, "--until")
-    try:
-        with open(output, "wb") as out:
-            count = services.export_statements(
-                None, filters.PROGRAMME, first, last, out, actor_name=_actor_name()
-            )
-    except services.ReportError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from None
-    db.session.commit()
+    count = _write_to(
+        output,
+        lambda out: services.export_statements(
+            None, filters.PROGRAMME, first, last, out, actor_name=_actor_name()
+        ),
+    )
     click.echo(f"Wrote {count} statements to {output}.")
 
 
@@ -139,12 +154,7 @@ def _manager_and_organisation(username: str, org: str | None, programme: bool):
 def grant(username, org, programme):
     """Let a manager see an organisation's learners, or the whole programme."""
     user, organisation = _manager_and_organisation(username, org, programme)
-    try:
-        services.grant_scope(None, user, organisation)
-    except services.ReportError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from None
-    db.session.commit()
+    _committed(lambda: services.grant_scope(None, user, organisation))
     click.echo(
         f"{user.username} now sees {'the whole programme' if organisation is None else organisation.name}."
     )
@@ -157,12 +167,7 @@ def grant(username, org, programme):
 def revoke(username, org, programme):
     """Take back an organisation, or the whole programme, from a manager."""
     user, organisation = _manager_and_organisation(username, org, programme)
-    try:
-        services.revoke_scope(None, user, organisation)
-    except services.ReportError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from None
-    db.session.commit()
+    _committed(lambda: services.revoke_scope(None, user, organisation))
     click.echo(
         f"{user.username} no longer sees {'the whole programme' if organisation is None else organisation.name}."
     )
