@@ -2,15 +2,15 @@
 
 Rendering never sees an ORM object: services build a frozen `CertificateData`, `render_html`
 turns it into HTML under the certificate's own locale, and `lms.core.pdf.render_pdf` turns the
-HTML into PDF bytes with the bundled fonts only. The HTML step needs the app (templates and
-translations); the PDF step needs nothing but the string, so bulk issuing can run it in worker
-processes.
+HTML into PDF bytes with the bundled fonts only and the certificate's stylesheet. The HTML step
+needs the app (templates and translations); the PDF step needs nothing but the string, so bulk
+issuing can run it in worker processes.
 """
 
-import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import segno
 from flask import current_app
@@ -18,7 +18,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from lms.core.i18n import text_direction
-from lms.core.pdf import ASSET_BASE, FONT_DIR, BundledAssetFetcher, render_pdf, time_limit
+from lms.core.pdf import (
+    FONT_DIR,
+    FONT_STACK,
+    FONT_STACK_ARABIC,
+    Stylesheet,
+    font_face_css,
+    render_pdf,
+)
 
 MAX_NAME_LENGTH = 120
 # Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) would let a
@@ -27,12 +34,10 @@ MAX_NAME_LENGTH = 120
 BIDI_CONTROLS = frozenset([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C])
 # Zero-width (non-)joiners shape Arabic-script names (Persian, Urdu spellings): keep them.
 JOINERS = frozenset({0x200C, 0x200D})
-LATIN_FONTS = ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf")
-ARABIC_FONTS = ("NotoNaskhArabic-Regular.ttf", "NotoNaskhArabic-Bold.ttf")
 # The name is set in bold: every character must be in one of these.
 NAME_FONTS = ("NotoSans-Bold.ttf", "NotoNaskhArabic-Bold.ttf")
 RENDER_TIMEOUT = 30
-_per_thread = threading.local()
+CSS_FILE = Path(__file__).resolve().parent / "templates" / "certificates" / "certificate.css"
 
 
 class UnprintableName(ValueError):
@@ -135,33 +140,6 @@ def text_direction_of(text: str) -> str:
     return "ltr"
 
 
-def has_arabic(text: str) -> bool:
-    """Tell whether `text` has characters of the Arabic script blocks."""
-    return any(
-        0x0600 <= ord(c) <= 0x06FF
-        or 0x0750 <= ord(c) <= 0x077F
-        or 0x08A0 <= ord(c) <= 0x08FF
-        or 0xFB50 <= ord(c) <= 0xFDFF
-        or 0xFE70 <= ord(c) <= 0xFEFF
-        for c in text
-    )
-
-
-def _font_faces(filenames: tuple[str, ...]) -> str:
-    # Only the faces a certificate uses: every @font-face costs the renderer a font load.
-    families = {
-        "NotoSans-Regular.ttf": ("Noto Sans", 400),
-        "NotoSans-Bold.ttf": ("Noto Sans", 700),
-        "NotoNaskhArabic-Regular.ttf": ("Noto Naskh Arabic", 400),
-        "NotoNaskhArabic-Bold.ttf": ("Noto Naskh Arabic", 700),
-    }
-    return "\n".join(
-        f"@font-face {{ font-family: '{families[f][0]}'; font-weight: {families[f][1]}; "
-        f"src: url('{ASSET_BASE}fonts/{f}') format('truetype'); }}"
-        for f in filenames
-    )
-
-
 def qr_svg(url: str) -> str:
     """Return the QR code of `url` as an inline SVG element (no XML declaration)."""
     qr = segno.make(url, error="m", micro=False)
@@ -183,11 +161,6 @@ def name_size(name: str) -> int:
 def render_html(data: CertificateData) -> str:
     """Render the certificate's HTML in its own locale (needs an app context)."""
     rtl = text_direction(data.locale) == "rtl"
-    arabic_text = rtl or any(
-        has_arabic(t) for t in (data.name, data.course_title, data.issuer, data.signatory)
-    )
-    fonts = (*ARABIC_FONTS, *LATIN_FONTS) if rtl else (*LATIN_FONTS, *(ARABIC_FONTS if arabic_text else ()))
-    stack = "'Noto Naskh Arabic', 'Noto Sans'" if rtl else "'Noto Sans', 'Noto Naskh Arabic'"
     # The template alone, without the site's context processors: a PDF depends only on its
     # data, and bulk issuing renders it outside any request.
     template = current_app.jinja_env.get_template("certificates/certificate.html")
@@ -195,39 +168,40 @@ def render_html(data: CertificateData) -> str:
         return template.render(
             c=data,
             direction="rtl" if rtl else "ltr",
-            start="right" if rtl else "left",
-            end="left" if rtl else "right",
             name_dir=text_direction_of(data.name),
             title_dir=text_direction_of(data.course_title),
             name_pt=name_size(data.name),
-            font_css=_font_faces(fonts),
-            font_stack=stack,
             qr=qr_svg(data.verify_url),
         )
+
+
+@cache
+def stylesheet() -> Stylesheet:
+    """Return the certificates' stylesheet: the bundled fonts, a font stack per direction, the CSS."""
+    return Stylesheet(
+        "\n".join(
+            [
+                font_face_css(),
+                f"html[dir=ltr] body {{ font-family: {FONT_STACK}; }}",
+                f"html[dir=rtl] body {{ font-family: {FONT_STACK_ARABIC}; }}",
+                CSS_FILE.read_text(encoding="utf-8"),
+            ]
+        )
+    )
 
 
 def html_to_pdf(html: str, *, timeout: float = RENDER_TIMEOUT) -> bytes:
     """Render certificate HTML to PDF with the bundled fonts only (no app needed).
 
-    The same guarantees as `lms.core.pdf.render_pdf` (its URL fetcher, its time limit), with
-    one difference: the font configuration is kept per thread, so the bundled fonts are loaded
-    once rather than for every certificate. That is most of what separates a warm certificate
-    from a bare WeasyPrint render; only bundled fonts can ever be added to it.
+    `lms.core.pdf.render_pdf` with the certificates' stylesheet: its fonts are loaded and its
+    CSS parsed once per thread, not for every certificate.
     """
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    font_config = getattr(_per_thread, "font_config", None)
-    if font_config is None:
-        font_config = _per_thread.font_config = FontConfiguration()
-    with time_limit(timeout):
-        document = HTML(string=html, base_url=ASSET_BASE, url_fetcher=BundledAssetFetcher())
-        return document.write_pdf(font_config=font_config)
+    return render_pdf(html, stylesheet=stylesheet(), timeout=timeout)
 
 
 def html_to_pdf_fresh(html: str) -> bytes:
-    """Render with `lms.core.pdf.render_pdf` as it is (a new font configuration each time)."""
-    return render_pdf(html, timeout=RENDER_TIMEOUT)
+    """Render as `html_to_pdf`, but parsing the stylesheet and loading its fonts anew."""
+    return render_pdf(html, stylesheet=Stylesheet(stylesheet().css), timeout=RENDER_TIMEOUT)
 
 
 def render_certificate(data: CertificateData) -> bytes:

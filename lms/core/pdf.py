@@ -4,6 +4,9 @@ Documents are rendered from HTML with plain data. Every URL the document refers 
 under ASSET_BASE and is answered only from the bundled fonts and the assets the caller passes;
 anything else (file://, http://, data: tricks) is refused, so a hostile string can never make the
 renderer read the server's files or call out.
+
+A kind of document rendered many times (certificates) can keep its CSS in a `Stylesheet`: parsed,
+with its fonts loaded, once per thread rather than for every document.
 """
 
 import contextlib
@@ -63,6 +66,39 @@ class BundledAssetFetcher(URLFetcher):
         raise ValueError(f"no such bundled asset {path[:80]!r}")
 
 
+class Stylesheet:
+    """CSS for many documents, parsed once per thread with the bundled fonts it loads.
+
+    Parsing a stylesheet and loading its `@font-face` fonts costs more than laying out a short
+    document. Each thread keeps its own font configuration and parsed CSS (WeasyPrint objects
+    are not shared between threads); fonts are fetched with `BundledAssetFetcher`, so only
+    bundled fonts can ever enter them. Documents rendered with it should have no `@font-face`
+    of their own, or they would add fonts to the shared configuration.
+    """
+
+    def __init__(self, css: str):
+        self.css = css
+        self._per_thread = threading.local()
+
+    def parsed(self):
+        """Return this thread's (font configuration, parsed CSS), parsing them on first use."""
+        parsed = getattr(self._per_thread, "parsed", None)
+        if parsed is None:
+            from weasyprint import CSS
+            from weasyprint.text.fonts import FontConfiguration
+
+            font_config = FontConfiguration()
+            css = CSS(
+                string=self.css,
+                base_url=ASSET_BASE,
+                url_fetcher=BundledAssetFetcher(),
+                font_config=font_config,
+            )
+            # Kept only once complete: a time limit may interrupt the parsing.
+            parsed = self._per_thread.parsed = (font_config, css)
+        return parsed
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
     """Abort the block after `seconds` (main thread only; elsewhere no limit applies)."""
@@ -83,15 +119,27 @@ def time_limit(seconds: float) -> Iterator[None]:
 
 
 def render_pdf(
-    html: str, *, assets: Mapping[str, tuple[bytes, str]] | None = None, timeout: float = 60
+    html: str,
+    *,
+    assets: Mapping[str, tuple[bytes, str]] | None = None,
+    stylesheet: Stylesheet | None = None,
+    timeout: float = 60,
 ) -> bytes:
-    """Render an HTML document to PDF bytes with the bundled fonts and assets only."""
+    """Render an HTML document to PDF bytes with the bundled fonts and assets only.
+
+    Without a `stylesheet`, the document's fonts are loaded for this document alone (a new
+    font configuration); with one, its CSS applies too and its font configuration is reused.
+    """
     # Imported here: loading Pango is slow and belongs to the first render, not to app start.
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
     fetcher = BundledAssetFetcher(assets)
-    font_config = FontConfiguration()
     with time_limit(timeout):
+        if stylesheet is None:
+            font_config, stylesheets = FontConfiguration(), []
+        else:
+            font_config, css = stylesheet.parsed()
+            stylesheets = [css]
         document = HTML(string=html, base_url=ASSET_BASE, url_fetcher=fetcher)
-        return document.write_pdf(font_config=font_config)
+        return document.write_pdf(font_config=font_config, stylesheets=stylesheets)

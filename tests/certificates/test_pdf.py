@@ -3,6 +3,7 @@
 import re
 import shutil
 import subprocess
+import threading
 
 import pytest
 
@@ -123,3 +124,56 @@ def test_the_name_fonts_cover_latin_and_arabic_but_not_emoji():
     drawable = render.drawable_characters()
     assert all(ord(c) in drawable for c in "Amina Haddad-Smith Çağlar Núñez Ærø سارة حداد مُحَمَّد")
     assert ord("😀") not in drawable and ord("王") not in drawable
+
+
+def _sample(**changes) -> render.CertificateData:
+    values = {
+        "locale": "en",
+        "name": "Amina Haddad",
+        "course_title": "Lobbying in international organisations",
+        "issued_on": "22 November 2026",
+        "expires_on": None,
+        "issuer": "Tamkeen",
+        "signatory": "Leila Mansour",
+        "code": "ABCD-EFGH-JKLM-NPQR-STUV-WXYZ-23",
+        "verify_url": "https://tamkeen.example.org/verify/ABCD-EFGH-JKLM-NPQR-STUV-WXYZ-23",
+    }
+    return render.CertificateData(**{**values, **changes})
+
+
+def test_the_certificate_stylesheet_is_parsed_once_per_thread():
+    sheet = render.stylesheet()
+    first = sheet.parsed()
+    assert sheet.parsed() is first
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(sheet.parsed()))
+    worker.start()
+    worker.join()
+    assert seen[0] is not first and seen[0][0] is not first[0]  # its own font configuration
+
+
+@pytest.mark.parametrize("locale, name", [("en", "Amina Haddad"), ("ar", "سارة حداد")])
+def test_the_shared_stylesheet_renders_what_a_fresh_one_does(app, locale, name):
+    with app.app_context():
+        html = render.render_html(_sample(locale=locale, name=name))
+    assert "<style" not in html and "@font-face" not in html  # nothing added to the shared fonts
+    assert render.html_to_pdf(html) == render.html_to_pdf_fresh(html)
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_a_longest_name_sample_with_expiry_stays_on_one_landscape_page(app, tmp_path, locale):
+    name = ("سارة عبد الرحمن حداد " if locale == "ar" else "Amina Haddad-Smith ") * 8
+    data = _sample(
+        locale=locale,
+        name=render.check_name(name[: render.MAX_NAME_LENGTH]),
+        expires_on="22 November 2029",
+        is_sample=True,
+    )
+    path = tmp_path / "long.pdf"
+    with app.app_context():
+        path.write_bytes(render.render_certificate(data))
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Pages:\s+1$", info, re.M), info
+    width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())
+    assert width > height  # A4 landscape, from the shared stylesheet's @page
+    assert data.code in _text(path)
