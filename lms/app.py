@@ -1,12 +1,13 @@
 """The application factory."""
 
+import contextlib
 import os
 import time
 from pathlib import Path
 
 from flask import Blueprint, Flask, g, request, session
-from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms.accounts import services as account_services
@@ -16,11 +17,12 @@ from lms.authoring.views import bp as authoring_bp
 from lms.certificates import init_app as init_certificates
 from lms.certificates.cli import certificates_cli
 from lms.certificates.views import bp as certificates_bp
-from lms.core.db import configure_engine_events
+from lms.core.db import configure_engine_events, end_read_only_transaction
 from lms.core.errors import handle_http_error, register_error_handlers
 from lms.core.i18n import select_locale
 from lms.core.logging import configure_logging
 from lms.core.security import set_security_headers
+from lms.core.sessions import SessionInterface
 from lms.core.templating import init_templating
 from lms.core.views import bp as core_bp
 from lms.courses import quiz_views  # noqa: F401 - adds the quiz routes to the courses blueprint
@@ -123,18 +125,15 @@ def _remember_locale(user, locale: str) -> None:
     db.session.commit()
 
 
-class _SessionInterface(SecureCookieSessionInterface):
-    """Signed cookie sessions that static files never refresh (a public, cached answer sets no cookie)."""
-
-    def save_session(self, app, session, response):
-        """Save as usual, except on static files."""
-        if request.endpoint == "static":
-            return
-        super().save_session(app, session, response)
-
-
 def _install_request_hooks(app: Flask) -> None:
-    app.session_interface = _SessionInterface()
+    app.session_interface = SessionInterface()
+
+    @app.teardown_appcontext
+    def _end_transaction(error):
+        # Registered after Flask-SQLAlchemy's teardown, so it runs before the session is removed.
+        if error is None and not g.get("db_unavailable"):
+            with contextlib.suppress(SQLAlchemyError):  # the removal that follows rolls back
+                end_read_only_transaction(db.session())
 
     @app.after_request
     def _headers(response):

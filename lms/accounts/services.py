@@ -150,6 +150,14 @@ def authenticate(username: str, password: str) -> User | None:
 # Sessions -------------------------------------------------------------------------------------
 
 
+# One query on every request, built once: the live session row (read fresh) and its user.
+_SESSION_USER = (
+    db.select(User)
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(UserSession.token_hash == db.bindparam("token_hash"), UserSession.revoked_at.is_(None))
+)
+
+
 def start_session(user: User) -> str:
     """Open a server-side session for the user and return its token (for the cookie)."""
     token = new_token(32)
@@ -162,11 +170,10 @@ def session_user(user_id: str | int, token: str | None) -> User | None:
     """Return the user of a live session token, or None if revoked, unknown or inactive."""
     if not token:
         return None
-    row = db.session.scalar(db.select(UserSession).where(UserSession.token_hash == token_digest(token)))
-    if row is None or row.revoked_at is not None or str(row.user_id) != str(user_id):
+    user = db.session.scalar(_SESSION_USER, {"token_hash": token_digest(token)})
+    if user is None or str(user.id) != str(user_id):
         return None
-    user = db.session.get(User, row.user_id)
-    return user if user is not None and user.is_active else None
+    return user if user.is_active else None
 
 
 def end_session(token: str | None) -> None:

@@ -50,8 +50,23 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+_WROTE = "tamkeen-wrote"
+# Statements that change nothing: a transaction of only these may end with COMMIT.
+_READ_ONLY = ("SELECT", "BEGIN", "SAVEPOINT", "RELEASE")
+
+
 def configure_engine_events(engine: sa.Engine) -> None:
-    """Give SQLite real transactions (SAVEPOINT, BEGIN IMMEDIATE-free) and foreign keys."""
+    """Note which transactions write; give SQLite real transactions (SAVEPOINT) and foreign keys."""
+
+    @sa.event.listens_for(engine, "checkout")
+    def _on_checkout(_dbapi_connection, record, _proxy):
+        record.info.pop(_WROTE, None)
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _on_execute(conn, _cursor, statement, *_args):
+        if not statement.lstrip()[:9].upper().startswith(_READ_ONLY):
+            conn.info[_WROTE] = True
+
     if engine.dialect.name != "sqlite":
         return
 
@@ -67,3 +82,16 @@ def configure_engine_events(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN")
+
+
+def end_read_only_transaction(session) -> None:
+    """Commit the session's transaction if it only read; leave anything else to the usual rollback.
+
+    Both end a read-only transaction alike, but psycopg forgets its prepared statements on every
+    ROLLBACK: committing lets the queries every page runs stay prepared on each pooled connection.
+    """
+    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return
+    if session.connection().info.get(_WROTE):
+        return
+    session.commit()

@@ -15,11 +15,15 @@ from flask_babel import (
     format_number,
     format_percent,
     get_locale,
+    get_translations,
 )
 from flask_login import current_user
+from jinja2 import pass_context
 
 from lms.core.i18n import DISCREET_COOKIE, language_name, supported_locales, text_direction
 
+# The request's translations, resolved once per render instead of once per string.
+_TRANSLATIONS = "_tamkeen_translations"
 IMMUTABLE = "public, max-age=31536000, immutable"
 # style.css -> style.0123456789ab.css: the name changes whenever the content does.
 _FINGERPRINTED = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{12})(?P<ext>\.[A-Za-z0-9]+)$")
@@ -89,9 +93,26 @@ def _discreet() -> bool:
     return bool(getattr(user, "is_discreet", False)) if user and user.is_authenticated else False
 
 
+def _translations(context):
+    found = context.get(_TRANSLATIONS)
+    return found if found is not None else get_translations()  # e.g. a macro imported without context
+
+
+def _install_gettext(app: Flask) -> None:
+    """Have templates translate through the translations their context carries (Flask-Babel's, faster)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=pass_context(lambda context, s: _translations(context).ugettext(s)),
+        ngettext=pass_context(lambda context, s, p, n: _translations(context).ungettext(s, p, n)),
+        pgettext=pass_context(lambda context, c, s: _translations(context).upgettext(c, s)),
+        npgettext=pass_context(lambda context, c, s, p, n: _translations(context).unpgettext(c, s, p, n)),
+        newstyle=True,
+    )
+
+
 def _template_context():
     locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
     return {
+        _TRANSLATIONS: get_translations(),
         "current_locale": locale,
         "text_dir": text_direction(locale),
         "languages": [(code, language_name(code)) for code in supported_locales()],
@@ -117,5 +138,6 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.context_processor(_template_context)
+    _install_gettext(app)
     if app.has_static_folder:
         _serve_fingerprinted_static(app)

@@ -448,15 +448,17 @@ def record_lesson_done(user, course: Course, lesson: Lesson) -> bool:
             ["user_id", "course_id", "lesson_slug"],
         )
     )
-    touch(enrolment, lesson)
+    touch(enrolment.id, lesson.slug)
     return bool(result.rowcount)
 
 
-def touch(enrolment: Enrolment, lesson: Lesson) -> None:
+def touch(enrolment_id: int, lesson_slug: str) -> None:
     """Remember where the learner is, for "continue where you left off"."""
-    enrolment.last_activity_at = utcnow()
-    enrolment.last_lesson_slug = lesson.slug
-    db.session.flush()
+    db.session.execute(
+        sa.update(Enrolment)
+        .where(Enrolment.id == enrolment_id)
+        .values(last_activity_at=utcnow(), last_lesson_slug=lesson_slug)
+    )
 
 
 @dataclass(frozen=True)
@@ -556,20 +558,6 @@ def continue_lessons(enrolments: Iterable[Enrolment]) -> dict[int, Lesson]:
 # Lessons ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LessonPage:
-    """Everything a lesson page shows."""
-
-    lesson: Lesson
-    module: Module
-    locale: str
-    is_fallback: bool
-    title: str
-    html: str
-    previous: Lesson | None
-    next: Lesson | None
-
-
 def get_lesson(course: Course, module_slug: str, lesson_slug: str) -> Lesson | None:
     """Return a lesson by its module and lesson slugs (both checked against the course)."""
     return db.session.scalar(
@@ -577,40 +565,6 @@ def get_lesson(course: Course, module_slug: str, lesson_slug: str) -> Lesson | N
         .join(Module, Module.id == Lesson.module_id)
         .where(Lesson.course_id == course.id, Lesson.slug == lesson_slug, Module.slug == module_slug)
         .options(selectinload(Lesson.module))
-    )
-
-
-def lesson_page(course: Course, lesson: Lesson, locale: str) -> LessonPage:
-    """Return a lesson in the learner's language, or the course's default with a note."""
-    contents = {
-        c.locale: c
-        for c in db.session.scalars(
-            sa.select(LessonContent).where(
-                LessonContent.lesson_id == lesson.id,
-                LessonContent.locale.in_({locale, course.default_locale}),
-            )
-        )
-    }
-    content = contents.get(locale) or contents[course.default_locale]
-    neighbours = {
-        row.sequence: row
-        for row in db.session.scalars(
-            sa.select(Lesson)
-            .where(
-                Lesson.course_id == course.id, Lesson.sequence.in_([lesson.sequence - 1, lesson.sequence + 1])
-            )
-            .options(selectinload(Lesson.module))
-        )
-    }
-    return LessonPage(
-        lesson=lesson,
-        module=lesson.module,
-        locale=content.locale,
-        is_fallback=content.locale != locale,
-        title=content.title,
-        html=render_lesson(content.body_md, course.slug, media_sizes(course)),
-        previous=neighbours.get(lesson.sequence - 1),
-        next=neighbours.get(lesson.sequence + 1),
     )
 
 
@@ -623,11 +577,11 @@ def render_lesson(body_md: str, course_slug: str, sizes: tuple[tuple[str, int, i
     )
 
 
-def media_sizes(course: Course) -> tuple[tuple[str, int, int], ...]:
+def media_sizes(course_id: int) -> tuple[tuple[str, int, int], ...]:
     """Return (name, width, height) of each course image whose size is known (hashable, for the cache)."""
     rows = db.session.execute(
         sa.select(MediaFile.name, MediaFile.width, MediaFile.height)
-        .where(MediaFile.course_id == course.id, MediaFile.width.is_not(None), MediaFile.height.is_not(None))
+        .where(MediaFile.course_id == course_id, MediaFile.width.is_not(None), MediaFile.height.is_not(None))
         .order_by(MediaFile.name)
     )
     return tuple((name, width, height) for name, width, height in rows)

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from lms.core.i18n import language_name
-from lms.courses import handbook, services
+from lms.courses import handbook, learner, outline, services
 from lms.extensions import db
 
 bp = Blueprint("courses", __name__, template_folder="templates")
@@ -106,26 +106,22 @@ def enroll(slug):
 @bp.get("/courses/<slug>/<module_slug>/<lesson_slug>")
 def lesson(slug, module_slug, lesson_slug):
     """A lesson in the learner's language, or the course's default language with a note."""
-    course = _course_or_404(slug)
-    lesson = services.get_lesson(course, module_slug, lesson_slug) or abort(404)
-    modules = services.load_outline(course)
-    done, states = _states(course, modules)
-    state = next(s for s in states if s.module.id == lesson.module_id)
-    if state.is_locked:
+    key, standing = learner.standing(slug, current_user)
+    course = outline.published_outline(key or abort(404), slug)
+    item = course.find_lesson(module_slug, lesson_slug) or abort(404)
+    if learner.is_locked(course.modules, item.module, standing):
         flash(_("Finish the previous module first: this one builds on it."), "error")
         return redirect(url_for("courses.detail", slug=slug), 303)
-    page = services.lesson_page(course, lesson, _locale())
-    enrolment = services.get_enrolment(current_user, course)
-    if enrolment is not None and enrolment.last_lesson_slug != lesson.slug:
-        services.touch(enrolment, lesson)
+    page = outline.lesson_page(course, item, _locale()) or abort(404)
+    if standing.is_enrolled and standing.last_lesson_slug != item.slug:
+        services.touch(standing.enrolment_id, item.slug)
         db.session.commit()
     return render_template(
         "courses/lesson.html",
         course=course,
         page=page,
-        is_done=lesson.slug in done,
-        enrolment=enrolment,
-        form=FlaskForm(),
+        is_done=item.slug in standing.done,
+        enrolment=standing.is_enrolled,
         locale=_locale(),
         language_name=language_name,
     )
@@ -150,10 +146,10 @@ def mark_done(slug, module_slug, lesson_slug):
     done, states = _states(course, modules)
     services.update_completion(current_user, course, states)
     db.session.commit()
-    page = services.lesson_page(course, lesson, _locale())
-    if page.next is not None and page.next.module_id == lesson.module_id:
+    following = next((x for m in modules for x in m.lessons if x.sequence == lesson.sequence + 1), None)
+    if following is not None and following.module_id == lesson.module_id:
         target = url_for(
-            "courses.lesson", slug=slug, module_slug=page.next.module.slug, lesson_slug=page.next.slug
+            "courses.lesson", slug=slug, module_slug=following.module.slug, lesson_slug=following.slug
         )
     else:
         target = url_for("courses.detail", slug=slug, _anchor=f"module-{lesson.module.slug}")

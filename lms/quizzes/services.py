@@ -73,6 +73,7 @@ __all__ = [
     "has_passed",
     "mark_essay",
     "open_attempt",
+    "passed_quizzes_select",
     "pending_essays",
     "quiz_for_activity",
     "replace_bank",
@@ -871,6 +872,25 @@ def results_for(user, quizzes: Iterable[Quiz]) -> dict[int, Result]:
         for attempt in rows:
             by_quiz[attempt.quiz_id].append(attempt)
     return {quiz.id: _result(quiz, by_quiz[quiz.id]) for quiz in quizzes}
+
+
+def passed_quizzes_select(user_id, quiz_ids) -> sa.Select:
+    """Return a SELECT of the ids of the quizzes a user has passed (`Result.has_passed`), to embed.
+
+    `user_id` and `quiz_ids` are values, or bind parameters (expanding for the ids) of a statement
+    built once and reused.
+    """
+    return (
+        sa.select(Attempt.quiz_id)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(
+            Attempt.user_id == user_id,
+            Attempt.quiz_id.in_(quiz_ids),
+            Attempt.graded_at.is_not(None),
+            Attempt.is_passed.is_(True),
+            sa.or_(Quiz.kind != "assessment", Attempt.phase == "post"),
+        )
+    )
 
 
 def best_result(user, quiz: Quiz) -> Result:
