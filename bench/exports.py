@@ -5,8 +5,10 @@
 Seeds a programme (a temporary SQLite file unless --database names an empty database), then
 measures, each in a fresh process so that peak memory belongs to that run alone:
 
-- baseline: the export's own SQL query, streamed, written by a bare csv.writer;
-- csv and xlsx: the real export (scope, side queries per chunk, neutralisation, typing);
+- baseline: the export's own SQL statement (every column of every row, in one statement),
+  streamed, its rows written as they come by a bare csv.writer;
+- csv and xlsx: the real export (the same statement, plus shaping: neutralisation, number
+  formats, statuses, certificates, typing for XLSX);
 
 and prints rows per second (best of three runs), the ratio to the baseline, the tracemalloc
 peak (Python allocations during one export) and the process's maximum resident set size

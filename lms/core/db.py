@@ -67,6 +67,17 @@ def configure_engine_events(engine: sa.Engine) -> None:
         if not statement.lstrip()[:9].upper().startswith(_READ_ONLY):
             conn.info[_WROTE] = True
 
+    if engine.dialect.name == "postgresql":
+
+        @sa.event.listens_for(engine, "connect")
+        def _on_connect_postgresql(dbapi_connection, _record):
+            # PostgreSQL's JIT compiles a costly query (a report over every learner) to machine
+            # code before running it: seconds spent for queries that run in about as long.
+            autocommit = dbapi_connection.autocommit
+            dbapi_connection.autocommit = True  # a SET inside a rolled-back transaction is undone
+            dbapi_connection.execute("SET jit = off")
+            dbapi_connection.autocommit = autocommit
+
     if engine.dialect.name != "sqlite":
         return
 

@@ -1,32 +1,30 @@
 """Completion records: one learner in one course, streamed from a server-side cursor.
 
-The main query (`queries.completions_select`, already scoped and filtered) brings what is
-single-valued per row; what may be several per row (organisations, quiz attempts,
-certificates) is loaded for each chunk of rows in one query each, so that memory stays
-constant however long the export is.
+One statement (`queries.completions_select`, already scoped and filtered) brings every
+column of every row; what is per course (title, languages, module slugs) is loaded once per
+export. Python only shapes cells, so an export runs at about the speed of the query itself
+and memory stays constant however long it is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
 
-from lms.accounts.models import Membership, Organisation
 from lms.certificates.models import Certificate
 from lms.core.db import utcnow
 from lms.courses.models import Course, Module
-from lms.quizzes.models import Attempt, Quiz
 from lms.reports.filters import ReportFilter, Scope
-from lms.reports.queries import CHUNK, among, completions_select, execute
+from lms.reports.queries import CHUNK, ORGANISATION_SEPARATOR, completions_select, execute
 
 
 class CompletionRecord(NamedTuple):
-    """One learner in one course, as the completions export and the dashboard see it."""
+    """One learner in one course, as typed values (times as UTC datetimes, lists as tuples)."""
 
     learner_id: str
     display_name: str
@@ -57,81 +55,34 @@ class CompletionRecord(NamedTuple):
     certificate_verify_url: str | None
 
 
-@dataclass
-class _CourseInfo:
-    id: int
-    slug: str
+class CourseInfo(NamedTuple):
+    """What a completion row needs of its course besides the row: the same for all its rows."""
+
     title: str
-    version: int
     default_locale: str
-    locales: tuple[str, ...]
-    lesson_count: int
-    modules: list[tuple[str, int]] = field(default_factory=list)  # (module slug, quiz id)
-    assessment_id: int | None = None
-    assessment_grading: str = "highest"
+    locales: frozenset[str]
+    module_slugs: tuple[str, ...]  # modules with a quiz, in course order
 
 
-def module_quizzes(course_ids: Sequence[int]) -> dict[int, list[tuple[str, int]]]:
-    """Return each course's module quizzes as (module slug, quiz id), in module order."""
-    if not course_ids:
-        return {}
-    rows = execute(
-        sa.select(Module.course_id, Module.slug, Module.quiz_id)
-        .where(Module.course_id.in_(list(course_ids)), Module.quiz_id.is_not(None))
-        .order_by(Module.course_id, Module.position)
-    )
-    found: dict[int, list[tuple[str, int]]] = {}
-    for course_id, slug, quiz in rows:
-        found.setdefault(course_id, []).append((slug, quiz))
-    return found
-
-
-def assessment_quizzes(course_ids: Sequence[int]) -> dict[int, int]:
-    """Return each course's assessment (pre-test and post-test) quiz id."""
-    if not course_ids:
-        return {}
-    rows = execute(
-        sa.select(Course.id, Course.assessment_quiz_id).where(
-            Course.id.in_(list(course_ids)), Course.assessment_quiz_id.is_not(None)
+def course_infos() -> dict[int, CourseInfo]:
+    """Return every course's title, languages and module slugs (few courses: loaded once)."""
+    slugs: dict[int, list[str]] = {}
+    for course_id, slug in execute(
+        sa.select(Module.course_id, Module.slug)
+        .where(Module.quiz_id.is_not(None))
+        .order_by(Module.course_id, Module.position, Module.id)
+    ):
+        slugs.setdefault(course_id, []).append(slug)
+    rows = execute(sa.select(Course.id, Course.slug, Course.titles, Course.default_locale, Course.locales))
+    return {
+        course_id: CourseInfo(
+            title=titles.get(default_locale) or next(iter(titles.values()), slug),
+            default_locale=default_locale,
+            locales=frozenset(locales),
+            module_slugs=tuple(slugs.get(course_id, ())),
         )
-    )
-    return dict(rows.all())
-
-
-def _course_infos() -> dict[int, _CourseInfo]:
-    # Few courses, however many learners: load them all once per export.
-    infos = {
-        row.id: _CourseInfo(
-            id=row.id,
-            slug=row.slug,
-            title=row.titles.get(row.default_locale) or next(iter(row.titles.values()), row.slug),
-            version=row.version,
-            default_locale=row.default_locale,
-            locales=tuple(row.locales),
-            lesson_count=row.lesson_count,
-        )
-        for row in execute(
-            sa.select(
-                Course.id,
-                Course.slug,
-                Course.titles,
-                Course.version,
-                Course.default_locale,
-                Course.locales,
-                Course.lesson_count,
-            )
-        )
+        for course_id, slug, titles, default_locale, locales in rows
     }
-    for course_id, modules in module_quizzes(list(infos)).items():
-        infos[course_id].modules = modules
-    assessments = assessment_quizzes(list(infos))
-    gradings = dict(
-        execute(sa.select(Quiz.id, Quiz.grading).where(Quiz.id.in_(list(assessments.values())))).all()
-    )
-    for course_id, quiz_id in assessments.items():
-        infos[course_id].assessment_id = quiz_id
-        infos[course_id].assessment_grading = gradings.get(quiz_id, "highest")
-    return infos
 
 
 def normalised_gain(pre: float | None, post: float | None) -> float | None:
@@ -150,221 +101,146 @@ def verify_url(code: str) -> str:
     return f"{current_app.config['SITE_URL'].rstrip('/')}/verify/{code}"
 
 
-class _QuizStanding:
-    __slots__ = ("attempts", "best", "has_passed", "last_post", "post", "pre", "pre_number")
-
-    def __init__(self) -> None:
-        self.attempts = 0
-        self.best: float | None = None
-        self.has_passed = False
-        self.pre: float | None = None
-        self.pre_number: int | None = None
-        self.post: float | None = None
-        self.last_post = 0
-
-
-def _standings(
-    user_ids: list[int], quiz_ids: set[int], gradings: dict[int, str]
-) -> dict[tuple, _QuizStanding]:
-    """Return each (user id, quiz id)'s attempts, best score, pre and post scores (one query)."""
-    standings: dict[tuple[int, int], _QuizStanding] = {}
-    if not quiz_ids:
-        return standings
-    rows = execute(
-        sa.select(
-            Attempt.user_id,
-            Attempt.quiz_id,
-            Attempt.number,
-            Attempt.phase,
-            Attempt.score,
-            Attempt.is_passed,
-            Attempt.submitted_at,
-            Attempt.graded_at,
-        ).where(among(Attempt.user_id, "user_ids"), Attempt.quiz_id.in_(sorted(quiz_ids))),
-        {"user_ids": user_ids},
-    ).all()
-    for user_id, quiz_id, number, phase, score, passed, submitted_at, graded_at in rows:
-        standing = standings.get((user_id, quiz_id))
-        if standing is None:
-            standing = standings[(user_id, quiz_id)] = _QuizStanding()
-        if submitted_at is None:
-            continue
-        standing.attempts += 1
-        if graded_at is None or score is None:
-            continue
-        standing.has_passed = standing.has_passed or passed
-        if phase == "pre":
-            # The first pre-test counts: it is what the learner knew before the course.
-            if standing.pre_number is None or number < standing.pre_number:
-                standing.pre, standing.pre_number = score, number
-            continue
-        if standing.best is None or score > standing.best:
-            standing.best = score
-        if phase == "post":
-            if gradings.get(quiz_id) == "last":
-                if number > standing.last_post:
-                    standing.post, standing.last_post = score, number
-            elif standing.post is None or score > standing.post:
-                standing.post = score
-    return standings
-
-
-def _organisation_names(scope: Scope) -> dict[int, tuple[tuple[str], tuple[str]]]:
-    """Return ((name,), (country,)) by organisation id, within the scope only.
-
-    Few organisations, however many learners: loaded once per export, in the shape a learner
-    with one organisation needs, so that the common case costs one dictionary lookup.
-    """
-    stmt = sa.select(Organisation.id, Organisation.name, Organisation.country)
-    if not scope.is_programme:
-        stmt = stmt.where(Organisation.id.in_(sorted(scope.organisation_ids)))
-    return {oid: ((name,), (country,)) for oid, name, country in execute(stmt)}
-
-
-def _organisations(names: dict, scope: Scope, user_ids: list[int]) -> dict[int, tuple]:
-    """Return each learner's organisation names (sorted) and countries, within the scope only."""
-    stmt = sa.select(Membership.user_id, Membership.organisation_id).where(
-        among(Membership.user_id, "user_ids")
-    )
-    # A manager of one organisation never learns which other organisations a learner is in.
-    if not scope.is_programme:
-        stmt = stmt.where(Membership.organisation_id.in_(sorted(scope.organisation_ids)))
-    found: dict[int, tuple] = {}
-    several: dict[int, list[tuple[str, str]]] = {}
-    for user_id, organisation_id in execute(stmt, {"user_ids": user_ids}).all():
-        one = names.get(organisation_id)
-        if one is None:
-            continue
-        if user_id not in found:
-            found[user_id] = one
-            continue
-        if user_id not in several:
-            several[user_id] = [(found[user_id][0][0], found[user_id][1][0])]
-        several[user_id].append((one[0][0], one[1][0]))
-    for user_id, pairs in several.items():
-        pairs.sort()
-        found[user_id] = (
-            tuple(name for name, _country in pairs),
-            tuple(dict.fromkeys(country for _name, country in pairs)),
-        )
-    return found
-
-
 class _CertificateDates(NamedTuple):
     issued_at: datetime | None
     revoked_at: datetime | None
     expires_at: datetime | None
 
 
-def _certificate(code, issued_at, revoked_at, expires_at, now: datetime) -> tuple:
-    """Return (code, status, verify URL) of a row's certificate; code and URL only once issued."""
+def certificate(
+    code: str, issued_at, revoked_at, expires_at, now: datetime, verify_prefix: str
+) -> tuple[str | None, str, str | None]:
+    """Return (code, status, verify URL) of a row's certificate; code and URL only once issued.
+
+    `verify_prefix` is `verify_url("")`, looked up once per export rather than once per row.
+    """
     # The certificates domain's own rule, applied to plain columns (no ORM object per row).
     status = Certificate.status(_CertificateDates(issued_at, revoked_at, expires_at), now)
-    return (None, status, None) if issued_at is None else (code, status, verify_url(code))
+    return (None, status, None) if issued_at is None else (code, status, verify_prefix + code)
 
 
-def _certificates(user_ids: list[int], course_ids: list[int], now: datetime) -> dict[tuple, tuple]:
-    """Return (code, status, verify URL) per (user id, course id): issued first, newest version first."""
-    found: dict[tuple[int, int], tuple[tuple, tuple]] = {}
-    rows = execute(
-        sa.select(
-            Certificate.user_id,
-            Certificate.course_id,
-            Certificate.course_version,
-            Certificate.code,
-            Certificate.issued_at,
-            Certificate.revoked_at,
-            Certificate.expires_at,
-        ).where(among(Certificate.user_id, "user_ids"), among(Certificate.course_id, "course_ids")),
-        {"user_ids": user_ids, "course_ids": course_ids},
-    ).all()
-    for user_id, course_id, version, code, issued_at, revoked_at, expires_at in rows:
-        rank = (issued_at is not None, version)
-        key = (user_id, course_id)
-        if key not in found or found[key][0] < rank:
-            found[key] = (rank, _certificate(code, issued_at, revoked_at, expires_at, now))
-    return {key: value for key, (_rank, value) in found.items()}
+def module_scores(slugs: tuple[str, ...], scores: str | None) -> tuple[tuple[str, float | None], ...]:
+    """Pair a course's module slugs with a row's best scores (the query's space-separated text)."""
+    if not slugs:
+        return ()
+    return tuple(
+        (slug, float(score) if score else None)
+        for slug, score in zip(slugs, (scores or "").split(" "), strict=False)
+    )
 
 
-_NO_CERTIFICATE = (None, None, None)
-_NO_ORGANISATIONS: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+def status(completed_at, lessons_done: int) -> str:
+    """Return the status code of a row: completed, in_progress or enrolled."""
+    if completed_at is not None:
+        return "completed"
+    return "in_progress" if lessons_done else "enrolled"
 
 
-def _build(rows: Sequence[Any], scope: Scope, courses: dict[int, _CourseInfo], names, now: datetime):
-    user_ids = sorted({row[0] for row in rows})
-    course_ids = sorted({row[1] for row in rows})
-    quiz_ids: set[int] = set()
-    gradings: dict[int, str] = {}
-    for course_id in course_ids:
-        info = courses[course_id]
-        quiz_ids.update(quiz for _slug, quiz in info.modules)
-        if info.assessment_id is not None:
-            quiz_ids.add(info.assessment_id)
-            gradings[info.assessment_id] = info.assessment_grading
-    organisations = _organisations(names, scope, user_ids)
-    standings = _standings(user_ids, quiz_ids, gradings)
-    certificates = _certificates(user_ids, course_ids, now)
-    no_standing = _QuizStanding()
-    new = tuple.__new__  # what CompletionRecord(...) calls, without its keyword handling
+def percent_complete(done: int, total: int) -> float:
+    """Return lessons done over lessons in the course, in percent, one decimal (0.0 without lessons)."""
+    return round(100 * min(done, total) / total, 1) if total else 0.0
+
+
+@dataclass
+class CompletionRows:
+    """The rows of a completions export, as the query gives them, and what shapes them.
+
+    Iterating streams the query's rows from a server-side cursor, `chunk` at a time.
+    """
+
+    scope: Scope
+    filter: ReportFilter
+    now: datetime
+    courses: dict[int, CourseInfo]
+    chunk: int = CHUNK
+
+    @property
+    def verify_prefix(self) -> str:
+        """The verification address of a certificate, without its code."""
+        return verify_url("")
+
+    def __iter__(self) -> Iterator[sa.Row]:
+        result = execute(
+            completions_select(self.scope, self.filter), yield_per=self.chunk, stream_results=True
+        )
+        try:
+            for rows in result.partitions(self.chunk):
+                yield from rows
+                del rows  # or it stays alive while the next chunk is fetched
+        finally:
+            result.close()
+
+
+def completion_rows(
+    scope: Scope, f: ReportFilter, *, now: datetime | None = None, chunk: int = CHUNK
+) -> CompletionRows:
+    """Return the rows of a report's completion records, ready to stream."""
+    return CompletionRows(scope, f, now or utcnow(), course_infos(), chunk)
+
+
+def _moment(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def records(rows: CompletionRows) -> Iterator[CompletionRecord]:
+    """Yield the rows as typed records, streamed (constant memory)."""
+    prefix = rows.verify_prefix
     for (
-        user_id,
+        public_id,
+        name,
+        organisations,
+        countries,
+        gender,
+        age_band,
+        slug,
+        version,
         course_id,
+        locale,
         enrolled_at,
         last_activity_at,
         completed_at,
-        public_id,
-        name,
-        locale,
         done,
-        gender,
-        age_band,
+        total,
+        scores,
+        passed,
+        attempts,
+        pre,
+        post,
+        code,
+        issued_at,
+        revoked_at,
+        expires_at,
     ) in rows:
-        info = courses[course_id]
-        org_names, countries = organisations.get(user_id, _NO_ORGANISATIONS)
-        passed = attempts = 0
-        module_scores: tuple[tuple[str, float | None], ...] = ()
-        if info.modules:
-            scores = []
-            for slug, quiz_id in info.modules:
-                standing = standings.get((user_id, quiz_id), no_standing)
-                scores.append((slug, standing.best))
-                passed += standing.has_passed
-                attempts += standing.attempts
-            module_scores = tuple(scores)
-        pre = post = gain = None
-        if info.assessment_id is not None:
-            assessment = standings.get((user_id, info.assessment_id), no_standing)
-            pre, post = assessment.pre, assessment.post
-            gain = normalised_gain(pre, post)
-        total = info.lesson_count
-        yield new(
-            CompletionRecord,
-            (
-                public_id,
-                name or "",
-                org_names,
-                countries,
-                gender,
-                age_band,
-                info.slug,
-                info.title,
-                info.version,
-                locale if locale in info.locales else info.default_locale,
-                enrolled_at,
-                last_activity_at,
-                completed_at,
-                "completed" if completed_at is not None else ("in_progress" if done else "enrolled"),
-                done,
-                total,
-                round(100 * min(done, total) / total, 1) if total else 0.0,
-                module_scores,
-                passed,
-                len(info.modules),
-                attempts,
-                pre,
-                post,
-                gain,
-                *certificates.get((user_id, course_id), _NO_CERTIFICATE),
+        info = rows.courses[course_id]
+        yield CompletionRecord(
+            public_id,
+            name,
+            tuple(organisations.split(ORGANISATION_SEPARATOR)) if organisations else (),
+            tuple(countries.split("; ")) if countries else (),
+            gender,
+            age_band,
+            slug,
+            info.title,
+            version,
+            locale if locale in info.locales else info.default_locale,
+            _moment(enrolled_at),
+            _moment(last_activity_at),
+            _moment(completed_at),
+            status(completed_at, done),
+            done,
+            total,
+            percent_complete(done, total),
+            module_scores(info.module_slugs, scores),
+            passed,
+            len(info.module_slugs),
+            attempts,
+            pre,
+            post,
+            normalised_gain(pre, post),
+            *(
+                (None, None, None)
+                if code is None
+                else certificate(code, issued_at, revoked_at, expires_at, rows.now, prefix)
             ),
         )
 
@@ -372,19 +248,5 @@ def _build(rows: Sequence[Any], scope: Scope, courses: dict[int, _CourseInfo], n
 def iter_completions(
     scope: Scope, f: ReportFilter, *, now: datetime | None = None, chunk: int = CHUNK
 ) -> Iterator[CompletionRecord]:
-    """Yield the completion records of a report, streamed from a server-side cursor.
-
-    Memory stays constant: rows arrive `chunk` at a time, and what each chunk needs besides
-    (organisations, quiz results, certificates) is loaded for that chunk only.
-    """
-    now = now or utcnow()
-    courses = _course_infos()
-    names = _organisation_names(scope)
-    # A server-side cursor: rows arrive `chunk` at a time, never all at once.
-    result = execute(completions_select(scope, f), yield_per=chunk, stream_results=True)
-    try:
-        for rows in result.partitions(chunk):
-            yield from _build(rows, scope, courses, names, now)
-            del rows  # or it stays alive while the next chunk is fetched
-    finally:
-        result.close()
+    """Yield the completion records of a report as typed records, streamed (constant memory)."""
+    return records(completion_rows(scope, f, now=now, chunk=chunk))

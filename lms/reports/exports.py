@@ -7,13 +7,21 @@ text cell that Excel could read as a formula is neutralised, in CSV and in XLSX 
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import IO, Any
 
 import xlsxwriter
 
-from lms.reports.completions import CompletionRecord
+from lms.reports.completions import (
+    CompletionRecord,
+    CompletionRows,
+    certificate,
+    normalised_gain,
+    percent_complete,
+    status,
+)
+from lms.reports.queries import ORGANISATION_SEPARATOR
 
 FORMAT_NAME = "tamkeen-completions"
 FORMAT_VERSION = 1
@@ -110,10 +118,28 @@ def completion_values(record: CompletionRecord) -> list[Any]:
 # CSV -------------------------------------------------------------------------------------------
 
 
-def csv_cells(record: CompletionRecord) -> list[str]:
-    """Return a record as the text cells of a CSV row, in COLUMNS order, neutralised."""
-    # Unpacked once: this runs for every row of exports that may be 100,000 rows long.
-    (
+def _course_cells(rows: CompletionRows) -> dict[int, tuple]:
+    """Return per course: (title cell, module cell prefixes, module quizzes total cell)."""
+    f = _FORMULA_STARTS
+    return {
+        course_id: (
+            info.title if info.title[:1] not in f else "'" + info.title,
+            tuple(slug + "=" for slug in info.module_slugs),
+            str(len(info.module_slugs)),
+        )
+        for course_id, info in rows.courses.items()
+    }
+
+
+def csv_rows(rows: CompletionRows) -> Iterator[list[str]]:
+    """Yield the rows as the text cells of CSV rows, in COLUMNS order, neutralised."""
+    # This runs for every row of exports that may be 100,000 rows long: the query has done
+    # the work, and what is per course is computed once, so a row is little more than its
+    # cells. Neutralising inline, not through a function: this is the export's innermost loop.
+    f = _FORMULA_STARTS
+    courses, cells = rows.courses, _course_cells(rows)
+    now, prefix = rows.now, rows.verify_prefix
+    for (
         learner_id,
         display_name,
         organisations,
@@ -121,71 +147,85 @@ def csv_cells(record: CompletionRecord) -> list[str]:
         gender,
         age_band,
         course_slug,
-        course_title,
         course_version,
-        course_language,
+        course_id,
+        locale,
         enrolled_at,
         last_activity_at,
         completed_at,
-        status,
         lessons_done,
         lessons_total,
-        percent_complete,
-        module_scores,
-        module_quizzes_passed,
-        module_quizzes_total,
-        quiz_attempts,
-        pre_test_score,
-        post_test_score,
-        gain,
-        certificate_code,
-        certificate_status,
-        certificate_verify_url,
-    ) = record
-    # Neutralising inline, not through a function: this is the export's innermost loop.
-    f = _FORMULA_STARTS
-    display_name = display_name or ""
-    organisations = LIST_SEPARATOR.join(organisations)
-    countries = LIST_SEPARATOR.join(countries)
-    gender = gender or ""
-    age_band = age_band or ""
-    module_scores = _module_scores(module_scores) if module_scores else ""
-    certificate_code = certificate_code or ""
-    certificate_status = certificate_status or ""
-    certificate_verify_url = certificate_verify_url or ""
-    return [
-        learner_id if learner_id[:1] not in f else "'" + learner_id,
-        display_name if display_name[:1] not in f else "'" + display_name,
-        organisations if organisations[:1] not in f else "'" + organisations,
-        countries if countries[:1] not in f else "'" + countries,
-        gender if gender[:1] not in f else "'" + gender,
-        age_band if age_band[:1] not in f else "'" + age_band,
-        course_slug if course_slug[:1] not in f else "'" + course_slug,
-        course_title if course_title[:1] not in f else "'" + course_title,
-        str(course_version),
-        course_language if course_language[:1] not in f else "'" + course_language,
-        iso(enrolled_at),
-        iso(last_activity_at),
-        iso(completed_at),
-        status,
-        str(lessons_done),
-        str(lessons_total),
-        format(percent_complete, ".1f"),
-        module_scores if module_scores[:1] not in f else "'" + module_scores,
-        str(module_quizzes_passed) if module_quizzes_total else "",
-        str(module_quizzes_total),
-        str(quiz_attempts),
-        "" if pre_test_score is None else format(pre_test_score, ".1f"),
-        "" if post_test_score is None else format(post_test_score, ".1f"),
-        "" if gain is None else format(gain, ".3f"),
-        certificate_code if certificate_code[:1] not in f else "'" + certificate_code,
-        certificate_status if certificate_status[:1] not in f else "'" + certificate_status,
-        certificate_verify_url if certificate_verify_url[:1] not in f else "'" + certificate_verify_url,
-    ]
+        scores,
+        passed,
+        attempts,
+        pre,
+        post,
+        code,
+        issued_at,
+        revoked_at,
+        expires_at,
+    ) in rows:
+        info = courses[course_id]
+        title, module_prefixes, modules_total = cells[course_id]
+        if module_prefixes:
+            module_scores = LIST_SEPARATOR.join(
+                [
+                    name + (format(float(score), ".1f") if score else "")
+                    for name, score in zip(module_prefixes, scores.split(" "), strict=False)
+                ]
+            )
+        else:
+            module_scores = ""
+        if organisations:
+            organisations = organisations.replace(ORGANISATION_SEPARATOR, LIST_SEPARATOR)
+        gain = normalised_gain(pre, post)
+        language = locale if locale in info.locales else info.default_locale
+        if code is None:
+            code = certificate_status = verify_url = ""
+        else:
+            code, certificate_status, verify_url = certificate(
+                code, issued_at, revoked_at, expires_at, now, prefix
+            )
+            code = "" if code is None else code if code[:1] not in f else "'" + code
+            certificate_status = (
+                certificate_status if certificate_status[:1] not in f else "'" + certificate_status
+            )
+            verify_url = (
+                "" if verify_url is None else verify_url if verify_url[:1] not in f else "'" + verify_url
+            )
+        yield [
+            learner_id if learner_id[:1] not in f else "'" + learner_id,
+            display_name if display_name[:1] not in f else "'" + display_name,
+            organisations if organisations[:1] not in f else "'" + organisations,
+            countries if countries[:1] not in f else "'" + countries,
+            "" if gender is None else gender if gender[:1] not in f else "'" + gender,
+            "" if age_band is None else age_band if age_band[:1] not in f else "'" + age_band,
+            course_slug if course_slug[:1] not in f else "'" + course_slug,
+            title,
+            str(course_version),
+            language if language[:1] not in f else "'" + language,
+            enrolled_at,
+            last_activity_at or "",
+            completed_at or "",
+            status(completed_at, lessons_done),
+            str(lessons_done),
+            str(lessons_total),
+            format(percent_complete(lessons_done, lessons_total), ".1f"),
+            module_scores if module_scores[:1] not in f else "'" + module_scores,
+            str(passed) if module_prefixes else "",
+            modules_total,
+            str(attempts),
+            "" if pre is None else format(pre, ".1f"),
+            "" if post is None else format(post, ".1f"),
+            "" if gain is None else format(gain, ".3f"),
+            code,
+            certificate_status,
+            verify_url,
+        ]
 
 
-def write_csv(records: Iterable[CompletionRecord], out: IO[str]) -> int:
-    """Write the header and records as CSV to a text stream opened with encoding "utf-8-sig".
+def write_csv(rows: CompletionRows, out: IO[str]) -> int:
+    """Write the header and rows as CSV to a text stream opened with encoding "utf-8-sig".
 
     The byte order mark (from the encoding) is what makes Excel read the file as UTF-8, so
     Arabic names open correctly. Return the number of rows written.
@@ -193,8 +233,8 @@ def write_csv(records: Iterable[CompletionRecord], out: IO[str]) -> int:
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     count = 0
-    for record in records:
-        writer.writerow(csv_cells(record))
+    for cells in csv_rows(rows):
+        writer.writerow(cells)
         count += 1
     return count
 

@@ -1,10 +1,11 @@
-"""Dashboard figures from completion records: plain aggregation, no database, no Flask."""
+"""What the dashboard shows: tallies by group and periods over time (pure; no database, no Flask).
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+The database adds the figures up (`lms.reports.aggregates`); this module holds them and
+turns months into the periods of the time chart.
+"""
 
-from lms.reports.completions import CompletionRecord
+from dataclasses import dataclass, field, fields
+from datetime import date
 
 # Longer spans are shown by quarter so the chart stays readable.
 MAX_MONTHS = 18
@@ -25,23 +26,11 @@ class Tally:
     gain_sum: float = 0.0
     gain_count: int = 0
 
-    def add(self, record: CompletionRecord) -> None:
-        """Count one record in."""
-        self.enrolments += 1
-        self.completions += record.status == "completed"
-        for _slug, best in record.module_scores:
-            if best is not None:
-                self.score_sum += best
-                self.score_count += 1
-        if record.pre_test_score is not None:
-            self.pre_sum += record.pre_test_score
-            self.pre_count += 1
-        if record.post_test_score is not None:
-            self.post_sum += record.post_test_score
-            self.post_count += 1
-        if record.normalised_gain is not None:
-            self.gain_sum += record.normalised_gain
-            self.gain_count += 1
+    def __iadd__(self, other: "Tally") -> "Tally":
+        """Add another group's counts and sums to this one's."""
+        for name in (f.name for f in fields(self)):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
 
     @property
     def completion_rate(self) -> float | None:
@@ -91,11 +80,8 @@ class Summary:
     period_unit: str = "month"  # or "quarter"
 
 
-def _month(moment: datetime) -> tuple[int, int]:
-    return moment.year, moment.month
-
-
-def _periods(enrolled: dict[tuple[int, int], int], completed: dict[tuple[int, int], int]) -> tuple[list, str]:
+def periods(enrolled: dict[tuple[int, int], int], completed: dict[tuple[int, int], int]) -> tuple[list, str]:
+    """Return the periods of counts by (year, month), and their unit: month, or quarter if long."""
     months = sorted(enrolled.keys() | completed.keys())
     if not months:
         return [], "month"
@@ -104,38 +90,15 @@ def _periods(enrolled: dict[tuple[int, int], int], completed: dict[tuple[int, in
     unit = "month" if span <= MAX_MONTHS else "quarter"
     step = 1 if unit == "month" else 3
     year, month = first_year, (first_month if unit == "month" else (first_month - 1) // 3 * 3 + 1)
-    periods = []
+    found = []
     while (year, month) <= (last_year, last_month):
         period = Period(date(year, month, 1))
         for offset in range(step):
             key = (year + (month - 1 + offset) // 12, (month - 1 + offset) % 12 + 1)
             period.enrolments += enrolled.get(key, 0)
             period.completions += completed.get(key, 0)
-        periods.append(period)
+        found.append(period)
         month += step
         if month > 12:
             year, month = year + 1, month - 12
-    return periods, unit
-
-
-def summarise(records: Iterable[CompletionRecord]) -> Summary:
-    """Aggregate records into totals, groups and periods (memory grows with groups, not rows)."""
-    summary = Summary()
-    enrolled: dict[tuple[int, int], int] = {}
-    completed: dict[tuple[int, int], int] = {}
-    for record in records:
-        summary.totals.add(record)
-        summary.by_course.setdefault(record.course_slug, Tally()).add(record)
-        # A learner in two organisations counts in both: each organisation reports its people.
-        for name in record.organisations or (None,):
-            summary.by_organisation.setdefault(name, Tally()).add(record)
-        for country in record.countries or (None,):
-            summary.by_country.setdefault(country, Tally()).add(record)
-        summary.by_gender.setdefault(record.gender, Tally()).add(record)
-        key = _month(record.enrolled_at)
-        enrolled[key] = enrolled.get(key, 0) + 1
-        if record.completed_at is not None:
-            key = _month(record.completed_at)
-            completed[key] = completed.get(key, 0) + 1
-    summary.periods, summary.period_unit = _periods(enrolled, completed)
-    return summary
+    return found, unit

@@ -1,5 +1,6 @@
 """Work saved on every request: the session cookie re-sent once a minute, read-only transactions committed."""
 
+import pytest
 import sqlalchemy as sa
 
 from lms.accounts.models import Organisation
@@ -54,3 +55,11 @@ def test_a_core_write_is_noticed_too(app, db):
         end_read_only_transaction(session)
         assert session.in_transaction()
         session.rollback()
+
+
+def test_postgresql_connections_plan_without_jit(db):
+    # JIT compilation cost seconds on report queries over every learner (and the bare baseline
+    # of bench/exports.py runs on the same engine, so it is planned alike).
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    assert db.session.scalar(sa.text("SHOW jit")) == "off"

@@ -8,9 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from lms.core.db import utcnow
-from lms.reports import charts, completions, services
+from lms.reports import charts, services
 from lms.reports.filters import PROGRAMME, ReportFilter
-from lms.reports.summary import summarise
 from tests.reports.conftest import enrol, share
 
 CHART_IDS = (
@@ -187,7 +186,7 @@ def test_an_empty_chart_says_so():
 
 
 def test_summary_counts_a_learner_in_two_organisations_in_both(db, programme):
-    summary = summarise(completions.iter_completions(PROGRAMME, ReportFilter(course="course-a")))
+    summary = services.dashboard(PROGRAMME, ReportFilter(course="course-a")).summary
     assert summary.by_organisation["Organisation A"].enrolments == 2
     assert summary.by_organisation["Organisation B"].enrolments == 2
     assert summary.totals.enrolments == 4

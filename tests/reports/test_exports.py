@@ -324,3 +324,65 @@ def test_results_of_an_imported_course_through_the_quiz_services(db, make_user):
         "1",
     )
     assert (row["pre_test_score"], row["post_test_score"], row["normalised_gain"]) == ("0.0", "0.0", "0.000")
+
+
+def test_scores_are_rounded_from_the_exact_stored_value(db, programme, linked_quizzes):
+    # The database hands over every digit and Python rounds: 6.25 is a tie (half to even),
+    # which SQL's round() would take up; 200/3 needs all 17 digits to read back the same.
+    quiz_1, quiz_2, assessment = linked_quizzes
+    _attempt(db, programme.alice, quiz_1, 1, 6.25)
+    _attempt(db, programme.alice, quiz_2, 1, 200 / 3)
+    _attempt(db, programme.alice, assessment, 1, 0.05, phase="pre")
+    _attempt(db, programme.alice, assessment, 2, 12.35, phase="post")
+    alice = next(r for r in export_csv(f=ReportFilter(course="course-a")) if r["display_name"] == "Alice")
+    assert (
+        alice["module_best_scores"]
+        == f"module-1={6.25:.1f}; module-2={200 / 3:.1f}"
+        == "module-1=6.2; module-2=66.7"
+    )
+    assert (alice["pre_test_score"], alice["post_test_score"]) == (f"{0.05:.1f}", f"{12.35:.1f}")
+    record = next(
+        r for r in completions.iter_completions(PROGRAMME, ReportFilter()) if r.display_name == "Alice"
+    )
+    assert record.module_scores == (("module-1", 6.25), ("module-2", 200 / 3))
+
+
+def test_organisations_in_code_point_order_whatever_the_collation(db, programme, make_organisation):
+    from lms.accounts import services as accounts
+
+    for name, country in (("beta", "JO"), ("Zeta", "MA"), ("Alpha", "MA")):
+        accounts.join_organisation(programme.carol, make_organisation(name, country))
+    carol = next(r for r in export_csv() if r["display_name"] == "Carol")
+    assert carol["organisations"] == "Alpha; Organisation B; Zeta; beta"  # as Python sorts
+    assert carol["countries"] == "MA; TN; JO"  # in the order of the names, without repeats
+    record = next(
+        r for r in completions.iter_completions(PROGRAMME, ReportFilter()) if r.display_name == "Carol"
+    )
+    assert record.organisations == ("Alpha", "Organisation B", "Zeta", "beta")
+
+
+def test_times_are_cut_to_the_second_and_the_issued_certificate_wins(db, programme, make_user):
+    from tests.reports.conftest import T0
+
+    learner = make_user(username="frank", display_name="Frank")
+    enrol(db, learner, programme.course, enrolled_at=T0.replace(second=59, microsecond=999_999))
+    issued = datetime(2025, 2, 2, tzinfo=UTC)
+    for version, code, issued_at in ((1, "D" * 26, issued), (2, "E" * 26, None)):
+        db.session.add(
+            Certificate(
+                user_id=learner.id,
+                course_id=programme.course.id,
+                course_version=version,
+                code=code,
+                name_on_certificate="Frank",
+                locale="en",
+                issued_at=issued_at,
+            )
+        )
+    db.session.flush()
+    frank = next(r for r in export_csv() if r["display_name"] == "Frank")
+    assert frank["enrolled_at"] == "2025-01-15T09:30:59Z"
+    assert (frank["certificate_code"], frank["certificate_status"]) == ("D" * 26, "valid")
+    db.session.execute(sa.update(Certificate).where(Certificate.code == "E" * 26).values(issued_at=issued))
+    frank = next(r for r in export_csv() if r["display_name"] == "Frank")
+    assert (frank["certificate_code"], frank["certificate_status"]) == ("E" * 26, "valid")  # the newest

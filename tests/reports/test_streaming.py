@@ -3,6 +3,7 @@
 import os
 import tracemalloc
 
+import pytest
 import sqlalchemy as sa
 
 from bench.exports import seed
@@ -15,27 +16,48 @@ def export(fmt="csv") -> int:
         return services.export_completions(None, PROGRAMME, ReportFilter(), fmt, sink)
 
 
-def test_rows_come_from_a_server_side_cursor_a_chunk_at_a_time(db, monkeypatch):
-    seed(db.session, 2500)
-    chunks, options = [], []
-    build = completions._build
-
-    def spy(rows, *args):
-        chunks.append(len(rows))
-        return build(rows, *args)
+def _statements(engine, run) -> list[tuple[str, dict]]:
+    """Run an export and return the SELECT statements it sent, with their execution options."""
+    sent = []
 
     def listener(conn, cursor, statement, parameters, context, executemany):
-        if "FROM enrolments JOIN users" in statement:
-            options.append(context.execution_options)
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, context.execution_options))
 
-    monkeypatch.setattr(completions, "_build", spy)
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    sa.event.listen(engine, "before_cursor_execute", listener)
     try:
-        assert export() == 2500
+        run()
     finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    return sent
+
+
+def test_rows_come_from_one_server_side_cursor_a_chunk_at_a_time(db, monkeypatch):
+    seed(db.session, 2500)
+    chunks = []
+    execute = completions.execute
+
+    def spy(*args, **kwargs):
+        result = execute(*args, **kwargs)
+        if kwargs.get("stream_results"):
+            partitions = result.partitions
+
+            def counted(size):
+                for rows in partitions(size):
+                    chunks.append(len(rows))
+                    yield rows
+
+            result.partitions = counted
+        return result
+
+    monkeypatch.setattr(completions, "execute", spy)
+    sent = _statements(db.engine, lambda: export() == 2500 or pytest.fail("row count"))
     assert chunks == [1000, 1000, 500]
-    assert options and options[0].get("stream_results") is True and options[0].get("yield_per") == 1000
+    # Every column of every row from ONE statement: nothing is queried per chunk.
+    main = [(sql, options) for sql, options in sent if "FROM enrolments" in sql]
+    assert len(main) == 1, [sql for sql, _options in sent]
+    assert main[0][1].get("stream_results") is True and main[0][1].get("yield_per") == 1000
+    assert len(sent) <= 3  # and per export: the courses and their modules
 
 
 def _peak(fmt: str) -> int:

@@ -1,0 +1,281 @@
+"""The dashboard's figures, aggregated by the database: one query, however many learners.
+
+Each enrolment of the report (scoped and filtered by `queries._filtered`, as the completions
+export is) becomes one row of facts: completed or not, the sum and count of its best
+module-quiz scores, its pre-test and post-test scores and their normalised gain, and the
+learner's gender where shared. The facts are computed once (a materialised CTE) and grouped
+by course, gender and month together, by organisation and by country, in a UNION ALL: a few
+hundred rows that add up to the figures the completion records give, without bringing a
+single record into Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from lms.accounts.models import Membership, Organisation
+from lms.courses.models import Course, Enrolment, Module
+from lms.quizzes.models import Attempt, Quiz
+from lms.reports.filters import ReportFilter, Scope
+from lms.reports.models import LearnerDemographics
+from lms.reports.queries import _filtered, execute, learners_in_scope
+from lms.reports.summary import Summary, Tally, periods
+
+
+class month_of(FunctionElement):  # noqa: N801 (a SQL function, named like one)
+    """The UTC month of a date-time column: `YYYY-MM` on SQLite, its first moment on PostgreSQL."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(month_of)
+def _month_sqlite(element, compiler, **kw):
+    # SQLite keeps UTC date-times as ISO 8601 text: the month is the first seven characters.
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
+
+
+@compiles(month_of, "postgresql")
+def _month_postgresql(element, compiler, **kw):
+    # The first moment of the month, in UTC (date_trunc is much cheaper than to_char).
+    return f"date_trunc('month', ({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC')"
+
+
+def _attempts(scope: Scope, f: ReportFilter) -> tuple[sa.ColumnElement[bool], ...]:
+    """Attempts that count for scores (submitted, graded, with a score), of the report's learners.
+
+    The scope, organisation and course narrow the attempts read (the join with the
+    enrolments decides what counts); the programme reads them all.
+    """
+    where = [Attempt.submitted_at.is_not(None), Attempt.graded_at.is_not(None), Attempt.score.is_not(None)]
+    learners = learners_in_scope(scope)
+    if learners is not None:
+        where.append(Attempt.user_id.in_(learners))
+    if f.organisation is not None:
+        where.append(
+            Attempt.user_id.in_(
+                sa.select(Membership.user_id).where(Membership.organisation_id == f.organisation)
+            )
+        )
+    if f.course:
+        course = sa.select(Course.id).where(Course.slug == f.course)
+        quizzes = sa.union(
+            sa.select(Module.quiz_id).where(Module.course_id.in_(course)),
+            sa.select(Course.assessment_quiz_id).where(Course.slug == f.course),
+        )
+        where.append(Attempt.quiz_id.in_(quizzes))
+    return tuple(where)
+
+
+def _module_scores(scope: Scope, f: ReportFilter) -> sa.Subquery:
+    """Sum and count of the best module-quiz scores, per (user id, course id).
+
+    A pre-test attempt never counts as a module score; a module without a graded attempt
+    counts in neither the sum nor the count, as in the completion records.
+    """
+    best = (
+        sa.select(Attempt.user_id, Attempt.quiz_id, sa.func.max(Attempt.score).label("best"))
+        .where(*_attempts(scope, f), sa.or_(Attempt.phase.is_(None), Attempt.phase != "pre"))
+        .group_by(Attempt.user_id, Attempt.quiz_id)
+        .subquery("best")
+    )
+    return (
+        sa.select(
+            best.c.user_id,
+            Module.course_id,
+            sa.func.sum(best.c.best).label("score_sum"),
+            sa.func.count(best.c.best).label("score_count"),
+        )
+        .join(Module, Module.quiz_id == best.c.quiz_id)
+        .group_by(best.c.user_id, Module.course_id)
+        .subquery("module_scores")
+    )
+
+
+def _assessment_scores(scope: Scope, f: ReportFilter) -> sa.Subquery:
+    """Pre-test and post-test score per (user id, course id).
+
+    The first pre-test counts; the post-test is the last one when the assessment is graded
+    "last", the highest otherwise: each ranks first in its phase.
+    """
+    key = sa.case(
+        (Attempt.phase == "pre", -Attempt.number),
+        (Quiz.grading == "last", Attempt.number),
+        else_=Attempt.score,
+    )
+    ranked = (
+        sa.select(
+            Attempt.user_id,
+            Course.id.label("course_id"),
+            Attempt.phase,
+            Attempt.score,
+            sa.func.row_number()
+            .over(partition_by=(Attempt.user_id, Course.id, Attempt.phase), order_by=key.desc())
+            .label("rank"),
+        )
+        .join(Course, Course.assessment_quiz_id == Attempt.quiz_id)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(*_attempts(scope, f), Attempt.phase.in_(("pre", "post")))
+        .subquery("ranked")
+    )
+    return (
+        sa.select(
+            ranked.c.user_id,
+            ranked.c.course_id,
+            sa.func.max(sa.case((ranked.c.phase == "pre", ranked.c.score))).label("pre"),
+            sa.func.max(sa.case((ranked.c.phase == "post", ranked.c.score))).label("post"),
+        )
+        .where(ranked.c.rank == 1)
+        .group_by(ranked.c.user_id, ranked.c.course_id)
+        .subquery("assessment")
+    )
+
+
+def facts(scope: Scope, f: ReportFilter) -> sa.CTE:
+    """Return the report's enrolments, one row each with what the dashboard adds up."""
+    modules, assessment = _module_scores(scope, f), _assessment_scores(scope, f)
+    pre, post = assessment.c.pre, assessment.c.post
+    gain = sa.case((sa.and_(pre.is_not(None), post.is_not(None), pre < 100), (post - pre) / (100 - pre)))
+    stmt = (
+        sa.select(
+            Enrolment.user_id,
+            Enrolment.course_id,
+            Enrolment.enrolled_at,
+            Enrolment.completed_at,
+            LearnerDemographics.gender,
+            modules.c.score_sum,
+            modules.c.score_count,
+            pre.label("pre"),
+            post.label("post"),
+            gain.label("gain"),
+        )
+        .outerjoin(
+            modules,
+            sa.and_(modules.c.user_id == Enrolment.user_id, modules.c.course_id == Enrolment.course_id),
+        )
+        .outerjoin(
+            assessment,
+            sa.and_(assessment.c.user_id == Enrolment.user_id, assessment.c.course_id == Enrolment.course_id),
+        )
+        .outerjoin(
+            LearnerDemographics,
+            sa.and_(
+                LearnerDemographics.user_id == Enrolment.user_id, LearnerDemographics.is_shared.is_(True)
+            ),
+        )
+    )
+    # Materialised: computed once, then grouped seven ways.
+    return _filtered(stmt, scope, f).cte("facts").prefix_with("MATERIALIZED")
+
+
+def _organisations(scope: Scope) -> sa.Subquery:
+    """Each learner's organisations (name and country), within the scope only."""
+    stmt = sa.select(Membership.user_id, Organisation.name, Organisation.country).join(
+        Organisation, Organisation.id == Membership.organisation_id
+    )
+    if not scope.is_programme:
+        stmt = stmt.where(Organisation.id.in_(sorted(scope.organisation_ids)))
+    return stmt.subquery("organisations")
+
+
+def groups_select(scope: Scope, f: ReportFilter) -> sa.CompoundSelect:
+    """Return (grouping, key, gender, enrolled month, completed month, measures...) rows.
+
+    Grouping "course" has the course slug as key, with gender and months: every figure but
+    organisations and countries adds up from these few rows. Grouping "organisation" has the
+    organisation's name as key, "country" its country code (NULL: none). A learner in two
+    organisations counts in both; in two organisations of one country, once in that country.
+    """
+    rows = facts(scope, f)
+    measures = (
+        sa.func.count(),
+        sa.func.count(rows.c.completed_at),
+        sa.func.sum(rows.c.score_sum),
+        sa.func.sum(rows.c.score_count),
+        sa.func.sum(rows.c.pre),
+        sa.func.count(rows.c.pre),
+        sa.func.sum(rows.c.post),
+        sa.func.count(rows.c.post),
+        sa.func.sum(rows.c.gain),
+        sa.func.count(rows.c.gain),
+    )
+    enrolled, completed = month_of(rows.c.enrolled_at), month_of(rows.c.completed_at)
+    organisations = _organisations(scope)
+    countries = sa.select(organisations.c.user_id, organisations.c.country).distinct().subquery("countries")
+    nothing = (sa.null(), sa.null(), sa.null())
+
+    def grouped(name: str, key, source) -> sa.Select:
+        return sa.select(sa.literal(name), key, *nothing, *measures).select_from(source).group_by(key)
+
+    return sa.union_all(
+        sa.select(sa.literal("course"), Course.slug, rows.c.gender, enrolled, completed, *measures)
+        .select_from(rows.join(Course, Course.id == rows.c.course_id))
+        .group_by(Course.slug, rows.c.gender, enrolled, completed),
+        grouped(
+            "organisation",
+            organisations.c.name,
+            rows.outerjoin(organisations, organisations.c.user_id == rows.c.user_id),
+        ),
+        grouped(
+            "country", countries.c.country, rows.outerjoin(countries, countries.c.user_id == rows.c.user_id)
+        ),
+    )
+
+
+def _tally(numbers) -> Tally:
+    enrolments, completions, score_sum, score_count, pre_sum, pre_count, post_sum, post_count, *gain = numbers
+    gain_sum, gain_count = gain
+    return Tally(
+        enrolments=int(enrolments),
+        completions=int(completions),
+        score_sum=float(score_sum or 0),
+        score_count=int(score_count or 0),
+        pre_sum=float(pre_sum or 0),
+        pre_count=int(pre_count),
+        post_sum=float(post_sum or 0),
+        post_count=int(post_count),
+        gain_sum=float(gain_sum or 0),
+        gain_count=int(gain_count),
+    )
+
+
+def _month(key) -> tuple[int, int]:
+    # PostgreSQL gives the first moment of the month, SQLite its YYYY-MM text.
+    if isinstance(key, str):
+        year, month = key.split("-")
+        return int(year), int(month)
+    return key.year, key.month
+
+
+def _add(groups: dict, key, tally: Tally) -> None:
+    if key in groups:
+        groups[key] += tally
+    else:
+        groups[key] = tally
+
+
+def summarise(scope: Scope, f: ReportFilter) -> Summary:
+    """Return the dashboard's totals, groups and periods for a report (one query)."""
+    summary = Summary()
+    enrolled: dict[tuple[int, int], int] = {}
+    completed: dict[tuple[int, int], int] = {}
+    result = execute(groups_select(scope, f)).all()
+    for grouping, key, gender, enrolled_in, completed_in, *numbers in result:
+        tally = _tally(numbers)
+        if grouping == "organisation":
+            _add(summary.by_organisation, key, tally)  # two organisations may share a name
+        elif grouping == "country":
+            summary.by_country[key] = tally
+        else:
+            summary.totals += tally
+            _add(summary.by_course, key, replace(tally))
+            _add(summary.by_gender, gender, replace(tally))
+            _add(enrolled, _month(enrolled_in), tally.enrolments)
+            if completed_in is not None:
+                _add(completed, _month(completed_in), tally.completions)
+    summary.periods, summary.period_unit = periods(enrolled, completed)
+    return summary
