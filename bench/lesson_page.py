@@ -80,19 +80,25 @@ def load_python(url: str, cookie: str | None, seconds: float, connections: int) 
 def measure(
     lesson_url: str, cookie: str, bare_url: str, *, seconds: float, rounds: int, connections: int
 ) -> dict:
-    """Interleave rounds of the two pages; return the medians and the ratio."""
+    """Interleave rounds of the pages; return the medians and the ratios to the bare page.
+
+    "lesson" is the signed-in learner's page (the target's); "visitor" the same lesson read
+    without an account (lessons are public), for comparison.
+    """
     load = load_wrk if shutil.which("wrk") else load_python
-    results: dict[str, list[dict]] = {"lesson": [], "bare": []}
-    load(bare_url, None, 1, connections)  # warm both up
-    load(lesson_url, cookie, 1, connections)
+    pages = {"bare": (bare_url, None), "lesson": (lesson_url, cookie), "visitor": (lesson_url, None)}
+    results: dict[str, list[dict]] = {name: [] for name in pages}
+    for url, cookies in pages.values():  # warm up
+        load(url, cookies, 1, connections)
     for _ in range(rounds):
-        results["bare"].append(load(bare_url, None, seconds, connections))
-        results["lesson"].append(load(lesson_url, cookie, seconds, connections))
+        for name, (url, cookies) in pages.items():
+            results[name].append(load(url, cookies, seconds, connections))
     summary = {
         name: {key: statistics.median(r[key] for r in runs) for key in runs[0]}
         for name, runs in results.items()
     }
     summary["ratio"] = summary["lesson"]["per_second"] / summary["bare"]["per_second"]
+    summary["visitor_ratio"] = summary["visitor"]["per_second"] / summary["bare"]["per_second"]
     summary["client"] = load.__name__
     return summary
 
@@ -130,6 +136,11 @@ def run(
     print(
         f"lesson page (signed-in learner): {result['lesson']['per_second']:.0f} requests/s, "
         f"p50 {result['lesson']['p50_ms']:.1f} ms, p99 {result['lesson']['p99_ms']:.1f} ms"
+    )
+    print(
+        f"lesson page (visitor, no account): {result['visitor']['per_second']:.0f} requests/s, "
+        f"p50 {result['visitor']['p50_ms']:.1f} ms, p99 {result['visitor']['p99_ms']:.1f} ms "
+        f"({result['visitor_ratio']:.2f}x bare)"
     )
     print(
         f"bare Flask page:                 {result['bare']['per_second']:.0f} requests/s, "
