@@ -10,6 +10,14 @@ from lms.extensions import db
 from lms.quizzes.models import Quiz
 
 
+def text_in(texts: dict[str, str], locale: str, default_locale: str | None = None) -> str:
+    """Return a localised text in a locale, else in the default locale (else the first one).
+
+    Packages list the default locale's text first, so "the first one" is the default's.
+    """
+    return texts.get(locale) or (texts[default_locale] if default_locale else next(iter(texts.values())))
+
+
 class Course(db.Model):
     """A course as last imported or published; titles and summaries keyed by locale."""
 
@@ -45,7 +53,7 @@ class Course(db.Model):
 
     def title_in(self, locale: str) -> str:
         """Return the title in a locale, else the default locale's."""
-        return self.titles.get(locale) or self.titles[self.default_locale]
+        return text_in(self.titles, locale, self.default_locale)
 
     def summary_in(self, locale: str) -> str:
         """Return the summary in a locale, else the default locale's."""
@@ -86,7 +94,7 @@ class Module(db.Model):
 
     def title_in(self, locale: str) -> str:
         """Return the title in a locale, else the course's default locale's."""
-        return self.titles.get(locale) or next(iter(self.titles.values()))
+        return text_in(self.titles, locale)
 
 
 class Lesson(db.Model):

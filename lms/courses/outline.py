@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from lms.courses import services
-from lms.courses.models import Course, Lesson, LessonContent, Module
+from lms.courses.models import Course, Lesson, LessonContent, Module, text_in
 from lms.extensions import db
 
 _EXTENSION = "tamkeen-course-outlines"
@@ -34,7 +34,7 @@ class ModuleItem:
 
     def title_in(self, locale: str) -> str:
         """Return the title in a locale, else the first one (the default locale's)."""
-        return self.titles.get(locale) or next(iter(self.titles.values()))
+        return text_in(self.titles, locale)
 
 
 @dataclass(eq=False)
@@ -76,7 +76,7 @@ class CourseOutline:
 
     def title_in(self, locale: str) -> str:
         """Return the title in a locale, else the default locale's."""
-        return self.titles.get(locale) or self.titles[self.default_locale]
+        return text_in(self.titles, locale, self.default_locale)
 
     def find_lesson(self, module_slug: str, lesson_slug: str) -> LessonItem | None:
         """Return a lesson by its module and lesson slugs."""

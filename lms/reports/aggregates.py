@@ -1,6 +1,6 @@
 """The dashboard's figures, aggregated by the database: one query, however many learners.
 
-Each enrolment of the report (scoped and filtered by `queries._filtered`, as the completions
+Each enrolment of the report (scoped and filtered by `queries.filtered`, as the completions
 export is) becomes one row of facts: completed or not, the sum and count of its best
 module-quiz scores, its pre-test and post-test scores and their normalised gain, and the
 learner's gender where shared. The facts are computed once (a materialised CTE) and grouped
@@ -22,7 +22,7 @@ from lms.courses.models import Course, Enrolment, Module
 from lms.quizzes.models import Attempt, Quiz
 from lms.reports.filters import ReportFilter, Scope
 from lms.reports.models import LearnerDemographics
-from lms.reports.queries import _filtered, execute, learners_in_scope
+from lms.reports.queries import execute, filtered, graded, learners_in_scope
 from lms.reports.summary import Summary, Tally, periods
 
 
@@ -51,7 +51,7 @@ def _attempts(scope: Scope, f: ReportFilter) -> tuple[sa.ColumnElement[bool], ..
     The scope, organisation and course narrow the attempts read (the join with the
     enrolments decides what counts); the programme reads them all.
     """
-    where = [Attempt.submitted_at.is_not(None), Attempt.graded_at.is_not(None), Attempt.score.is_not(None)]
+    where = list(graded())
     learners = learners_in_scope(scope)
     if learners is not None:
         where.append(Attempt.user_id.in_(learners))
@@ -169,7 +169,7 @@ def facts(scope: Scope, f: ReportFilter) -> sa.CTE:
         )
     )
     # Materialised: computed once, then grouped seven ways.
-    return _filtered(stmt, scope, f).cte("facts").prefix_with("MATERIALIZED")
+    return filtered(stmt, scope, f).cte("facts").prefix_with("MATERIALIZED")
 
 
 def _organisations(scope: Scope) -> sa.Subquery:

@@ -183,64 +183,44 @@ def _moment(text: str | None) -> datetime | None:
 
 
 def records(rows: CompletionRows) -> Iterator[CompletionRecord]:
-    """Yield the rows as typed records, streamed (constant memory)."""
+    """Yield the rows as typed records, streamed (constant memory).
+
+    Reads the row's columns by name (`queries.completions_select` labels them); the CSV writer,
+    the hot path, unpacks them by position instead.
+    """
     prefix = rows.verify_prefix
-    for (
-        public_id,
-        name,
-        organisations,
-        countries,
-        gender,
-        age_band,
-        slug,
-        version,
-        course_id,
-        locale,
-        enrolled_at,
-        last_activity_at,
-        completed_at,
-        done,
-        total,
-        scores,
-        passed,
-        attempts,
-        pre,
-        post,
-        code,
-        issued_at,
-        revoked_at,
-        expires_at,
-    ) in rows:
-        info = rows.courses[course_id]
+    for row in rows:
+        info = rows.courses[row.course_id]
+        done, total, pre, post = row.lessons_done, row.lesson_count, row.pre_test_score, row.post_test_score
         yield CompletionRecord(
-            public_id,
-            name,
-            tuple(organisations.split(ORGANISATION_SEPARATOR)) if organisations else (),
-            tuple(countries.split("; ")) if countries else (),
-            gender,
-            age_band,
-            slug,
+            row.public_id,
+            row.display_name,
+            tuple(row.organisations.split(ORGANISATION_SEPARATOR)) if row.organisations else (),
+            tuple(row.countries.split("; ")) if row.countries else (),
+            row.gender,
+            row.age_band,
+            row.slug,
             info.title,
-            version,
-            locale if locale in info.locales else info.default_locale,
-            _moment(enrolled_at),
-            _moment(last_activity_at),
-            _moment(completed_at),
-            status(completed_at, done),
+            row.version,
+            row.locale if row.locale in info.locales else info.default_locale,
+            _moment(row.enrolled_at),
+            _moment(row.last_activity_at),
+            _moment(row.completed_at),
+            status(row.completed_at, done),
             done,
             total,
             percent_complete(done, total),
-            module_scores(info.module_slugs, scores),
-            passed,
+            module_scores(info.module_slugs, row.module_best_scores),
+            row.module_quizzes_passed,
             len(info.module_slugs),
-            attempts,
+            row.quiz_attempts,
             pre,
             post,
             normalised_gain(pre, post),
             *(
                 (None, None, None)
-                if code is None
-                else certificate(code, issued_at, revoked_at, expires_at, rows.now, prefix)
+                if row.code is None
+                else certificate(row.code, row.issued_at, row.revoked_at, row.expires_at, rows.now, prefix)
             ),
         )
 

@@ -130,7 +130,7 @@ def _lessons_done() -> sa.ScalarSelect:
     )
 
 
-def _filtered(stmt: sa.Select, scope: Scope, f: ReportFilter) -> sa.Select:
+def filtered(stmt: sa.Select, scope: Scope, f: ReportFilter) -> sa.Select:
     """Limit a select over Enrolment to the scope, then to the filter."""
     learners = learners_in_scope(scope)
     if learners is not None:
@@ -173,7 +173,7 @@ def _filtered(stmt: sa.Select, scope: Scope, f: ReportFilter) -> sa.Select:
     return stmt
 
 
-def _graded() -> tuple[sa.ColumnElement[bool], ...]:
+def graded() -> tuple[sa.ColumnElement[bool], ...]:
     """Attempts that count for scores: submitted and graded, with a score."""
     return (Attempt.submitted_at.is_not(None), Attempt.graded_at.is_not(None), Attempt.score.is_not(None))
 
@@ -226,7 +226,7 @@ def completions_select(scope: Scope, f: ReportFilter) -> sa.Select:
     mine = Attempt.user_id == Enrolment.user_id
     best = (
         sa.select(sa.func.max(Attempt.score))
-        .where(mine, Attempt.quiz_id == Module.quiz_id, *_graded())
+        .where(mine, Attempt.quiz_id == Module.quiz_id, *graded())
         .where(sa.or_(Attempt.phase.is_(None), Attempt.phase != "pre"))
         .correlate(Enrolment, Module)
         .scalar_subquery()
@@ -242,7 +242,7 @@ def completions_select(scope: Scope, f: ReportFilter) -> sa.Select:
         .where(
             module,
             sa.select(Attempt.id)
-            .where(mine, Attempt.quiz_id == Module.quiz_id, *_graded(), Attempt.is_passed.is_(True))
+            .where(mine, Attempt.quiz_id == Module.quiz_id, *graded(), Attempt.is_passed.is_(True))
             .correlate(Enrolment, Module)
             .exists(),
         )
@@ -256,7 +256,7 @@ def completions_select(scope: Scope, f: ReportFilter) -> sa.Select:
         .correlate(Enrolment)
         .scalar_subquery()
     )
-    assessment = sa.and_(mine, Attempt.quiz_id == Course.assessment_quiz_id, *_graded())
+    assessment = sa.and_(mine, Attempt.quiz_id == Course.assessment_quiz_id, *graded())
     # The first pre-test counts; the post-test by the assessment's grading: last or highest.
     pre = (
         sa.select(Attempt.score)
@@ -323,19 +323,19 @@ def completions_select(scope: Scope, f: ReportFilter) -> sa.Select:
         )
         .outerjoin(Certificate, Certificate.id == certificate_id)
     )
-    return _filtered(stmt, scope, f).order_by(Course.slug, Enrolment.enrolled_at, Enrolment.id)
+    return filtered(stmt, scope, f).order_by(Course.slug, Enrolment.enrolled_at, Enrolment.id)
 
 
 def count_completions(scope: Scope, f: ReportFilter) -> int:
     """Return how many rows a completions export would have."""
-    stmt = _filtered(sa.select(sa.func.count(Enrolment.id)), scope, f)
+    stmt = filtered(sa.select(sa.func.count(Enrolment.id)), scope, f)
     return db.session.scalar(stmt) or 0
 
 
 def active_learners(scope: Scope, f: ReportFilter, now: datetime | None = None) -> int:
     """Return how many distinct learners of the report were active in the last 30 days."""
     since = (now or utcnow()) - timedelta(days=ACTIVE_DAYS)
-    stmt = _filtered(
+    stmt = filtered(
         sa.select(sa.func.count(sa.distinct(Enrolment.user_id))).where(Enrolment.last_activity_at >= since),
         scope,
         f,
