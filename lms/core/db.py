@@ -1,5 +1,7 @@
 """Database base class, naming convention and column types shared by every domain."""
 
+import re
+import select
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -53,10 +55,12 @@ def utcnow() -> datetime:
 _WROTE = "tamkeen-wrote"
 # Statements that change nothing: a transaction of only these may end with COMMIT.
 _READ_ONLY = ("SELECT", "BEGIN", "SAVEPOINT", "RELEASE")
+# A SELECT that locks rows holds them only inside a transaction.
+_LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b", re.IGNORECASE)
 
 
 def configure_engine_events(engine: sa.Engine) -> None:
-    """Note which transactions write; give SQLite real transactions (SAVEPOINT) and foreign keys."""
+    """Note which transactions write; on PostgreSQL begin them lazily, on SQLite for real."""
 
     @sa.event.listens_for(engine, "checkout")
     def _on_checkout(_dbapi_connection, record, _proxy):
@@ -68,16 +72,7 @@ def configure_engine_events(engine: sa.Engine) -> None:
             conn.info[_WROTE] = True
 
     if engine.dialect.name == "postgresql":
-
-        @sa.event.listens_for(engine, "connect")
-        def _on_connect_postgresql(dbapi_connection, _record):
-            # PostgreSQL's JIT compiles a costly query (a report over every learner) to machine
-            # code before running it: seconds spent for queries that run in about as long.
-            autocommit = dbapi_connection.autocommit
-            dbapi_connection.autocommit = True  # a SET inside a rolled-back transaction is undone
-            dbapi_connection.execute("SET jit = off")
-            dbapi_connection.autocommit = autocommit
-
+        _configure_postgresql(engine)
     if engine.dialect.name != "sqlite":
         return
 
@@ -95,14 +90,81 @@ def configure_engine_events(engine: sa.Engine) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+def _configure_postgresql(engine: sa.Engine) -> None:
+    """Plain reads outside transactions, BEGIN sent before anything else, a ping only when needed.
+
+    Under READ COMMITTED (PostgreSQL's default, and ours) every statement reads its own snapshot,
+    inside a transaction or not: a plain SELECT gains nothing from BEGIN and COMMIT but two round
+    trips. So connections run in autocommit mode, and BEGIN is sent just before the first
+    statement that is not a plain SELECT (a write, a savepoint, a SELECT ... FOR UPDATE, a
+    server-side cursor): from there on everything is one transaction, committed or rolled back
+    as before. A page that only reads sends its SELECTs and nothing else.
+    """
+    from psycopg import ServerCursor
+    from psycopg.pq import TransactionStatus
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect_postgresql(dbapi_connection, _record):
+        dbapi_connection.autocommit = True
+        # PostgreSQL's JIT compiles a costly query (a report over every learner) to machine
+        # code before running it: seconds spent for queries that run in about as long.
+        dbapi_connection.execute("SET jit = off")
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _begin_before_more_than_reading(_conn, cursor, statement, *_args):
+        dbapi_connection = cursor.connection
+        if (
+            dbapi_connection.autocommit
+            and dbapi_connection.info.transaction_status == TransactionStatus.IDLE
+            and (
+                isinstance(cursor, ServerCursor)  # DECLARE needs a transaction
+                or statement.lstrip()[:6].upper() != "SELECT"
+                or _LOCKING.search(statement)
+            )
+        ):
+            dbapi_connection.execute("BEGIN")
+
+    @sa.event.listens_for(engine, "checkout")
+    def _check_alive(dbapi_connection, _record, _proxy):
+        # Instead of a "SELECT 1" round trip on every checkout: a pooled connection has nothing to
+        # say unless its server went away (a restart closes the socket, or sends a last message
+        # and closes it). Only then is it pinged, and dropped for a new one if the ping fails.
+        if dbapi_connection.closed:
+            raise sa.exc.DisconnectionError("the connection was closed")
+        poller = select.poll()
+        poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLPRI)
+        if not poller.poll(0):
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # any failure of the ping means: reconnect
+            raise sa.exc.DisconnectionError(f"the server went away: {error}") from error
+        if not alive:
+            raise sa.exc.DisconnectionError("the server did not answer a ping")
+
+
 def end_read_only_transaction(session) -> None:
     """Commit the session's transaction if it only read; leave anything else to the usual rollback.
 
     Both end a read-only transaction alike, but psycopg forgets its prepared statements on every
     ROLLBACK: committing lets the queries every page runs stay prepared on each pooled connection.
+    When only plain reads ran on PostgreSQL nothing was begun (see _configure_postgresql), and the
+    rollback that follows sends nothing either.
     """
     if not session.in_transaction() or session.new or session.dirty or session.deleted:
         return
-    if session.connection().info.get(_WROTE):
+    connection = session.connection()
+    if connection.info.get(_WROTE) or not server_transaction_open(connection):
         return
     session.commit()
+
+
+def server_transaction_open(connection: sa.Connection) -> bool:
+    """Tell whether the database holds a transaction open for this connection.
+
+    Always true on SQLite (SQLAlchemy begins one for every session); on PostgreSQL only once
+    something more than a plain SELECT has run.
+    """
+    info = getattr(connection.connection.dbapi_connection, "info", None)  # psycopg's
+    status = getattr(info, "transaction_status", None)
+    return status is None or status.name != "IDLE"

@@ -1,11 +1,14 @@
-"""Work saved on every request: the session cookie re-sent once a minute, read-only transactions committed."""
+"""Work saved on every request: the cookie re-sent once a minute, no BEGIN/COMMIT or ping for plain reads."""
+
+import time
 
 import pytest
 import sqlalchemy as sa
 
 from lms.accounts.models import Organisation
 from lms.core import sessions
-from lms.core.db import end_read_only_transaction
+from lms.core.db import end_read_only_transaction, server_transaction_open
+from lms.extensions import db as _db
 
 
 def _sets_cookie(response) -> bool:
@@ -63,3 +66,76 @@ def test_postgresql_connections_plan_without_jit(db):
     if db.session.get_bind().dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
     assert db.session.scalar(sa.text("SHOW jit")) == "off"
+
+
+def _postgresql_engine(app):
+    with app.app_context():
+        engine = _db.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    return engine
+
+
+def _status(connection: sa.Connection) -> str:
+    return connection.connection.dbapi_connection.info.transaction_status.name
+
+
+def test_plain_reads_begin_nothing_and_a_write_begins_a_transaction(app):
+    engine = _postgresql_engine(app)
+    with engine.connect() as connection:
+        connection.execute(sa.select(sa.literal(1)))
+        assert _status(connection) == "IDLE"  # no BEGIN, and so no COMMIT to send
+        assert not server_transaction_open(connection)
+        connection.execute(sa.insert(Organisation).values(name="Lazy begin", country="LB"))
+        assert _status(connection) == "INTRANS"
+        connection.rollback()
+        assert connection.scalar(sa.select(sa.func.count()).where(Organisation.name == "Lazy begin")) == 0
+
+
+def test_writes_after_reads_are_still_one_transaction(app):
+    engine = _postgresql_engine(app)
+    with engine.connect() as connection:
+        connection.execute(sa.select(Organisation.id).limit(1))
+        connection.execute(sa.insert(Organisation).values(name="First of two", country="LB"))
+        with pytest.raises(sa.exc.IntegrityError):
+            connection.execute(sa.insert(Organisation).values(name=None, country="LB"))
+        connection.rollback()
+        assert connection.scalar(sa.select(sa.func.count()).where(Organisation.name == "First of two")) == 0
+
+
+def test_locking_reads_and_server_side_cursors_run_in_a_transaction(app):
+    engine = _postgresql_engine(app)
+    with engine.connect() as connection:
+        connection.execute(sa.select(Organisation.id).with_for_update())
+        assert _status(connection) == "INTRANS"  # the row locks are held until the end
+        connection.rollback()
+        result = connection.execution_options(stream_results=True).execute(
+            sa.select(sa.func.generate_series(1, 5))
+        )
+        assert [row[0] for row in result] == [1, 2, 3, 4, 5]  # DECLARE needs a transaction
+        connection.rollback()
+
+
+def test_a_pooled_connection_is_checked_without_a_round_trip_and_replaced_when_its_server_left(
+    app, monkeypatch
+):
+    engine = _postgresql_engine(app)
+    pings = []
+    ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda c: pings.append(c) or ping(c))
+    with engine.connect() as connection:
+        first = connection.scalar(sa.text("SELECT pg_backend_pid()"))
+    with engine.connect() as connection:
+        assert connection.scalar(sa.text("SELECT pg_backend_pid()")) == first
+    assert pings == []  # a healthy pooled connection is not pinged
+    outside = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)  # not from the pool
+    with outside.connect() as other:
+        assert other.scalar(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        gone = sa.text("SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = :pid")
+        deadline = time.monotonic() + 10
+        while not other.scalar(gone, {"pid": first}) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    outside.dispose()
+    with engine.connect() as connection:  # the pool hands out the dead connection's record first
+        assert connection.scalar(sa.text("SELECT pg_backend_pid()")) != first
+    assert len(pings) >= 1
