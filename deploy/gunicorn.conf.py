@@ -21,8 +21,9 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 # SIGTERM lets requests in flight finish for this long before the workers are stopped.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
-# Replace workers now and then, so a slow leak in a library never grows without bound.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+# Replace workers now and then, so a slow leak in a library never grows without bound; not too
+# often, since a new worker starts with cold caches (course outlines, page chrome, prepared SQL).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
 max_requests_jitter = max_requests // 10
 # nginx on the same host is the only proxy whose X-Forwarded-* headers count (see LMS_PROXY_COUNT).
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -10,10 +10,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mail import Message
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from lms.accounts.models import (
     Membership,
@@ -24,7 +27,7 @@ from lms.accounts.models import (
     User,
     UserSession,
 )
-from lms.core.db import utcnow
+from lms.core.db import DirectQuery, utcnow
 from lms.core.security import (
     hash_password,
     needs_rehash,
@@ -150,11 +153,12 @@ def authenticate(username: str, password: str) -> User | None:
 # Sessions -------------------------------------------------------------------------------------
 
 
-# One query on every request, built once: the live session row (read fresh) and its user.
-_SESSION_USER = (
-    db.select(User)
+# One query on every request, built once: the live session row (read fresh) and its user's columns.
+_USER_COLUMNS = tuple(attribute.key for attribute in sa.inspect(User).column_attrs)
+_SESSION_USER = DirectQuery(
+    sa.select(*(getattr(User, key) for key in _USER_COLUMNS))
     .join(UserSession, UserSession.user_id == User.id)
-    .where(UserSession.token_hash == db.bindparam("token_hash"), UserSession.revoked_at.is_(None))
+    .where(UserSession.token_hash == sa.bindparam("token_hash"), UserSession.revoked_at.is_(None))
 )
 
 
@@ -170,10 +174,23 @@ def session_user(user_id: str | int, token: str | None) -> User | None:
     """Return the user of a live session token, or None if revoked, unknown or inactive."""
     if not token:
         return None
-    user = db.session.scalar(_SESSION_USER, {"token_hash": token_digest(token)})
-    if user is None or str(user.id) != str(user_id):
+    rows = _SESSION_USER.rows(db.session, {"token_hash": token_digest(token)})
+    if not rows or str(rows[0][0]) != str(user_id):
         return None
+    user = _persistent_user(dict(zip(_USER_COLUMNS, rows[0], strict=True)))
     return user if user.is_active else None
+
+
+def _persistent_user(values: dict) -> User:
+    """Return the session's User for a row just read, as a query would have loaded it."""
+    session = db.session()
+    known = session.identity_map.get(identity_key(User, values["id"]))
+    if known is not None:
+        return known
+    user = User(**values)
+    make_transient_to_detached(user)  # the values count as loaded, not as changes
+    session.add(user)
+    return user
 
 
 def end_session(token: str | None) -> None:

@@ -3,6 +3,7 @@
 import re
 import select
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, registry
@@ -119,7 +120,7 @@ def _configure_postgresql(engine: sa.Engine) -> None:
             and (
                 isinstance(cursor, ServerCursor)  # DECLARE needs a transaction
                 or statement.lstrip()[:6].upper() != "SELECT"
-                or _LOCKING.search(statement)
+                or ("FOR" in statement.upper() and _LOCKING.search(statement))
             )
         ):
             dbapi_connection.execute("BEGIN")
@@ -168,3 +169,70 @@ def server_transaction_open(connection: sa.Connection) -> bool:
     info = getattr(connection.connection.dbapi_connection, "info", None)  # psycopg's
     status = getattr(info, "transaction_status", None)
     return status is None or status.name != "IDLE"
+
+
+class DirectQuery:
+    """A prebuilt SELECT for the queries every page runs, handed straight to the DBAPI cursor.
+
+    For a small query SQLAlchemy's work on each execution (execution context, events, result
+    objects) costs more CPU than the query's own round trip. This compiles the statement once per
+    dialect and gives the DBAPI cursor its SQL and parameters; each value of a row is converted
+    by its column's type as SQLAlchemy would. Only for plain SELECTs whose parameters need no
+    conversion (text, numbers). The engine's cursor events still fire (query counters, loggers),
+    with a small stand-in for the execution context. A database error is raised as SQLAlchemy's,
+    and a lost connection is invalidated, as with any query: the 503 while the database is down
+    and the recovery after it are the same.
+    """
+
+    def __init__(self, statement: sa.Select | sa.CompoundSelect) -> None:
+        self.statement = statement
+        self._by_dialect: dict[str, tuple] = {}
+
+    def _compiled(self, dialect: sa.Dialect) -> tuple:
+        prepared = self._by_dialect.get(dialect.name)
+        if prepared is None:
+            compiled = self.statement.compile(dialect=dialect)
+            if "POSTCOMPILE" in compiled.string:
+                raise ValueError("a DirectQuery cannot expand parameters (IN lists)")
+            processors = [
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in self.statement.selected_columns
+            ]
+            prepared = self._by_dialect[dialect.name] = (compiled, processors if any(processors) else None)
+        return prepared
+
+    def rows(self, session, params: dict) -> list[tuple]:
+        """Run the query in the session's transaction; return its rows as tuples."""
+        connection = session.connection()
+        dialect = connection.dialect
+        compiled, processors = self._compiled(dialect)
+        values = compiled.construct_params(params)
+        parameters = tuple(values[name] for name in compiled.positiontup) if compiled.positional else values
+        dbapi_connection = connection.connection.dbapi_connection
+        cursor = dbapi_connection.cursor()
+        statement = compiled.string
+        context = SimpleNamespace(statement=statement, parameters=parameters, executemany=False)
+        try:
+            for listener in connection.dispatch.before_cursor_execute:
+                statement, parameters = listener(connection, cursor, statement, parameters, context, False)
+            cursor.execute(statement, parameters)
+            rows = cursor.fetchall()
+            for listener in connection.dispatch.after_cursor_execute:
+                listener(connection, cursor, statement, parameters, context, False)
+        except dialect.loaded_dbapi.Error as error:
+            lost = dialect.is_disconnect(error, dbapi_connection, cursor)
+            if lost:
+                connection.invalidate(error)
+            raise sa.exc.DBAPIError.instance(
+                statement,
+                parameters,
+                error,
+                dialect.loaded_dbapi.Error,
+                connection_invalidated=lost,
+                dialect=dialect,
+            ) from error
+        finally:
+            cursor.close()
+        if processors is None:
+            return rows
+        return [tuple(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in rows]

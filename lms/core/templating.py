@@ -20,6 +20,7 @@ from flask_babel import (
 from flask_login import current_user
 from jinja2 import pass_context
 
+from lms.core.chrome import page_chrome
 from lms.core.i18n import DISCREET_COOKIE, language_name, supported_locales, text_direction
 
 # The request's translations, resolved once per render instead of once per string.
@@ -82,15 +83,19 @@ def format_score(percent: float) -> str:
     return babel_numbers.format_percent(share, locale=get_locale(), decimal_quantization=False)
 
 
-def _discreet() -> bool:
+def _signed_in_user():
+    if not has_request_context() or g.get("db_unavailable"):
+        return None
+    user = current_user
+    return user if user and user.is_authenticated else None
+
+
+def _discreet(user) -> bool:
     if not has_request_context():  # documents rendered for PDFs and mail have no tab title
         return False
     if request.cookies.get(DISCREET_COOKIE) == "1":
         return True
-    if g.get("db_unavailable"):
-        return False
-    user = current_user
-    return bool(getattr(user, "is_discreet", False)) if user and user.is_authenticated else False
+    return bool(getattr(user, "is_discreet", False))
 
 
 def _translations(context):
@@ -111,13 +116,15 @@ def _install_gettext(app: Flask) -> None:
 
 def _template_context():
     locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    user = _signed_in_user()
     return {
         _TRANSLATIONS: get_translations(),
         "current_locale": locale,
         "text_dir": text_direction(locale),
         "languages": [(code, language_name(code)) for code in supported_locales()],
         "db_unavailable": g.get("db_unavailable", False),
-        "discreet": _discreet(),
+        "discreet": _discreet(user),
+        "viewer": user.role.value if user is not None else None,  # the role the page chrome shows
         "current_path": request.full_path.rstrip("?") if has_request_context() else "/",
     }
 
@@ -126,6 +133,7 @@ def init_templating(app: Flask) -> None:
     """Register template globals and settings."""
     app.jinja_env.globals.update(
         static_url=static_url,
+        page_chrome=page_chrome,
         language_name=language_name,
         format_number=format_number,
         format_decimal=format_decimal,

@@ -60,6 +60,8 @@ class LessonPage:
     html: str
     previous: LessonItem | None
     next: LessonItem | None
+    # The page's body around the learner's own part, once per URL prefix (see courses.views.lesson).
+    bodies: dict[str, tuple[str, str]] = field(default_factory=dict, compare=False)
 
 
 @dataclass(eq=False)

@@ -1,6 +1,17 @@
 """Learner pages: catalog, course, lessons, progress, media and PDF handbooks."""
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -116,15 +127,28 @@ def lesson(slug, module_slug, lesson_slug):
     if standing.is_enrolled and standing.last_lesson_slug != item.slug:
         services.touch(standing.enrolment_id, item.slug)
         db.session.commit()
+    body_top, body_bottom = _lesson_body(course, page, _locale())
     return render_template(
         "courses/lesson.html",
         course=course,
         page=page,
+        body_top=body_top,
+        body_bottom=body_bottom,
         is_done=item.slug in standing.done,
         enrolment=standing.is_enrolled,
         locale=_locale(),
         language_name=language_name,
     )
+
+
+def _lesson_body(course, page, locale: str) -> tuple[str, str]:
+    """Return the parts of a lesson page that are the same for every learner, rendered once a process."""
+    body = page.bodies.get(request.script_root)
+    if body is None:
+        parts = ("courses/_lesson_body.html", "top"), ("courses/_lesson_body.html", "bottom")
+        body = tuple(get_template_attribute(*part)(course, page, locale) for part in parts)
+        page.bodies[request.script_root] = body
+    return body
 
 
 @bp.post("/courses/<slug>/<module_slug>/<lesson_slug>/done")

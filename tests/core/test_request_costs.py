@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from lms.accounts.models import Organisation
 from lms.core import sessions
-from lms.core.db import end_read_only_transaction, server_transaction_open
+from lms.core.db import configure_engine_events, end_read_only_transaction, server_transaction_open
 from lms.extensions import db as _db
 
 
@@ -119,7 +119,9 @@ def test_locking_reads_and_server_side_cursors_run_in_a_transaction(app):
 def test_a_pooled_connection_is_checked_without_a_round_trip_and_replaced_when_its_server_left(
     app, monkeypatch
 ):
-    engine = _postgresql_engine(app)
+    _postgresql_engine(app)
+    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=1, max_overflow=0)
+    configure_engine_events(engine)  # as the app's engine: one pooled connection, checked the same way
     pings = []
     ping = engine.dialect.do_ping
     monkeypatch.setattr(engine.dialect, "do_ping", lambda c: pings.append(c) or ping(c))
@@ -139,3 +141,4 @@ def test_a_pooled_connection_is_checked_without_a_round_trip_and_replaced_when_i
     with engine.connect() as connection:  # the pool hands out the dead connection's record first
         assert connection.scalar(sa.text("SELECT pg_backend_pid()")) != first
     assert len(pings) >= 1
+    engine.dispose()

@@ -99,3 +99,18 @@ def test_reading_another_lesson_remembers_it(client, db, tmp_path, learner):
     enrolment = _db.session.scalar(sa.select(services.Enrolment))
     _db.session.refresh(enrolment)
     assert enrolment.last_lesson_slug == "m1-lesson-2"
+
+
+def test_the_shared_part_of_a_lesson_page_is_kept_per_language(client, db, tmp_path):
+    _import(tmp_path / "v1")
+    lesson_two = "/courses/cached/module-1/m1-lesson-2"
+    english = _page(client, lesson_two, **{"Accept-Language": "en"})[1]
+    arabic = _page(client, lesson_two, **{"Accept-Language": "ar"})[1]
+    french = _page(client, lesson_two, **{"Accept-Language": "fr"})[1]
+    assert _page(client, lesson_two, **{"Accept-Language": "en"})[1] == english  # from the cache
+    assert 'rel="prev" href="/courses/cached/module-1/m1-lesson-1"' in english
+    assert 'rel="next"' in english and 'aria-label="You are here"' in english
+    assert 'lang="ar"' in arabic and "الدرس m1-lesson-2" in arabic and "This lesson is not available" not in arabic
+    # No French text: the English lesson with a note, in French, naming the language in itself.
+    assert "English" in french and 'article class="lesson" lang="en"' in french
+    assert "This lesson is not available" not in french and 'aria-label="You are here"' not in french

@@ -1,0 +1,70 @@
+"""DirectQuery: the hot queries handed straight to the DBAPI cursor, with SQLAlchemy's types and errors."""
+
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from lms.accounts.models import Role, User
+from lms.core.db import DirectQuery
+
+USERS = sa.select(User.id, User.username, User.role, User.is_discreet, User.created_at, User.locale).where(
+    User.username.like(sa.bindparam("pattern"))
+)
+
+
+def test_rows_are_what_sqlalchemy_would_return(db, make_user):
+    make_user(role="manager", username="direct-manager", locale="ar")
+    make_user(role="learner", username="direct-learner")
+    expected = sorted(tuple(row) for row in db.session.execute(USERS, {"pattern": "direct-%"}))
+    rows = sorted(DirectQuery(USERS).rows(db.session, {"pattern": "direct-%"}))
+    assert rows == expected
+    manager = next(row for row in rows if row[1] == "direct-manager")
+    assert manager[2] is Role.MANAGER and manager[3] is False and manager[4].tzinfo is not None
+
+
+def test_the_engines_cursor_events_see_the_query(db):
+    seen = []
+
+    def listener(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        DirectQuery(USERS).rows(db.session, {"pattern": "nobody"})
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    selects = [statement for statement in seen if statement.startswith("SELECT")]
+    assert len(selects) == 1 and "FROM users" in selects[0]
+
+
+def test_a_database_error_is_sqlalchemys(db):
+    missing = sa.select(sa.table("no_such_table", sa.column("x")).c.x)
+    with pytest.raises(sa.exc.DBAPIError) as raised, db.session.begin_nested():
+        DirectQuery(missing).rows(db.session, {})
+    assert "no_such_table" in str(raised.value)
+
+
+def test_expanding_parameters_are_refused(db):
+    query = DirectQuery(sa.select(User.id).where(User.id.in_(sa.bindparam("ids", expanding=True))))
+    with pytest.raises(ValueError, match="IN lists"):
+        query.rows(db.session, {"ids": [1, 2]})
+
+
+def test_a_lost_connection_is_invalidated_like_any_other(app):
+    with app.app_context():
+        engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with sa.orm.Session(engine) as session:
+        pid = session.scalar(sa.text("SELECT pg_backend_pid()"))
+        with engine.connect() as other:  # a second pooled connection, not the session's
+            assert other.scalar(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            gone = sa.text("SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = :pid")
+            deadline = time.monotonic() + 10
+            while not other.scalar(gone, {"pid": pid}) and time.monotonic() < deadline:
+                time.sleep(0.02)
+        with pytest.raises(sa.exc.OperationalError) as raised:
+            DirectQuery(USERS).rows(session, {"pattern": "x"})
+        assert raised.value.connection_invalidated
+    engine.dispose()
