@@ -110,7 +110,11 @@ def test_the_shared_part_of_a_lesson_page_is_kept_per_language(client, db, tmp_p
     assert _page(client, lesson_two, **{"Accept-Language": "en"})[1] == english  # from the cache
     assert 'rel="prev" href="/courses/cached/module-1/m1-lesson-1"' in english
     assert 'rel="next"' in english and 'aria-label="You are here"' in english
-    assert 'lang="ar"' in arabic and "الدرس m1-lesson-2" in arabic and "This lesson is not available" not in arabic
+    assert (
+        'lang="ar"' in arabic
+        and "الدرس m1-lesson-2" in arabic
+        and "This lesson is not available" not in arabic
+    )
     # No French text: the English lesson with a note, in French, naming the language in itself.
     assert "English" in french and 'article class="lesson" lang="en"' in french
     assert "This lesson is not available" not in french and 'aria-label="You are here"' not in french
