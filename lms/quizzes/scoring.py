@@ -21,6 +21,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from babel import numbers as babel_numbers
+from babel.core import UnknownLocaleError
+
 from lms.quizzes.types import FALSE_KEY, TRUE_KEY, Answer, Question
 
 # Moodle counts a grade above 0.999999 as right and below 0.000001 as wrong
@@ -57,8 +60,13 @@ class Score:
     weight: float = 1.0
 
 
-def score(question: Question, response: object) -> Score:
-    """Score a response to a question (see the module docstring for response shapes)."""
+def score(question: Question, response: object, locale: str | None = None) -> Score:
+    """Score a response to a question (see the module docstring for response shapes).
+
+    `locale` is the language the learner answered in: it says how they group a number's digits.
+    """
+    if question.qtype == "numerical":
+        return _score_numerical(question, response, locale)
     if question.qtype == "description":
         return Score(0.0, False, weight=0.0)
     if question.qtype == "essay":
@@ -111,15 +119,42 @@ def best_response(question: Question) -> object:
     return best_candidate
 
 
-def parse_number(text: str) -> float | None:
-    """Read a typed number: ',' or '٫' as decimal point, Arabic-Indic digits; None if not one."""
+def parse_number(text: str, locale: str | None = None) -> float | None:
+    """Read a typed number; None if it is not one.
+
+    Digits grouped as the locale groups them are read so ("1,000" is a thousand in English,
+    "1.000" in Turkish and Spanish, "1 000" in French); otherwise ',' or '٫' is a decimal point
+    whatever the locale ("3,5" is three and a half everywhere). Arabic-Indic digits count.
+    """
     cleaned = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_DIGITS)
-    cleaned = cleaned.replace("٫", ".").replace(",", ".").replace("\u2212", "-").strip()
+    cleaned = cleaned.replace("\u2212", "-").strip()
+    if locale:
+        grouped = _grouped_number(cleaned, locale)
+        if grouped is not None:
+            return grouped
+    cleaned = cleaned.replace("٫", ".").replace(",", ".")
     if not _NUMBER_RE.fullmatch(cleaned):
         return None
     try:
         number = float(Decimal(cleaned))
     except (InvalidOperation, OverflowError):  # pragma: no cover - the regex rules these out
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _grouped_number(text: str, locale: str) -> float | None:
+    """Return the number if its digits are grouped exactly as the locale groups them, else None."""
+    try:
+        group = babel_numbers.get_group_symbol(locale)
+    except (UnknownLocaleError, ValueError):
+        return None
+    if unicodedata.normalize("NFKC", group) == " ":  # typed as a plain space (NFKC made it one)
+        text = text.replace(" ", group)
+    if group not in text:
+        return None  # nothing grouped: the reading below is the same, and kinder to decimal commas
+    try:
+        number = float(babel_numbers.parse_decimal(text, locale=locale, strict=True))
+    except (babel_numbers.NumberFormatError, ValueError):
         return None
     return number if math.isfinite(number) else None
 
@@ -211,14 +246,14 @@ def _score_short(question: Question, response: object) -> Score:
     return _make(0.0)
 
 
-def _score_numerical(question: Question, response: object) -> Score:
+def _score_numerical(question: Question, response: object, locale: str | None = None) -> Score:
     if response is None:
         return _make(0.0)
     if not isinstance(response, str):
         raise InvalidResponse("a numerical answer is the text the learner typed")
     if not response.strip():
         return _make(0.0)
-    number = parse_number(response)
+    number = parse_number(response, locale)
     if number is None:
         return Score(0.0, False, is_not_a_number=True)
     for answer in question.answers:

@@ -569,7 +569,7 @@ def submit_attempt(user, attempt: Attempt, form: Mapping[str, str | list[str]]) 
         if not is_scored(item.question):
             continue
         try:
-            result = scoring.score(item.question, response)
+            result = scoring.score(item.question, response, attempt.locale)
         except scoring.InvalidResponse as exc:
             raise InvalidSubmission(str(exc))
         graded.append((item.question, response, result))

@@ -282,6 +282,36 @@ def test_numbers_typed_in_any_usual_way_are_accepted(typed, make_quiz, make_user
     assert attempt.score == 100
 
 
+@pytest.mark.parametrize(
+    ("locale", "typed", "score"),
+    [
+        ("en", "1,000", 100),
+        ("en", "1,000.0", 100),
+        ("ar", "١٬٠٠٠", 100),
+        ("tr", "1.000", 100),
+        ("es", "1.000,0", 100),
+        ("fr", "1 000", 100),
+        ("fr", "1\u202f000", 100),
+        ("fr", "1,000", 0),  # one, with a decimal comma
+        ("en", "1.000", 0),  # one, with a decimal point
+        ("en", "1,00", 0),  # not a grouping: one, with a decimal comma
+    ],
+)
+def test_digits_grouped_as_the_attempts_language_groups_them(db, make_user, locale, typed, score):
+    quiz = services.replace_bank(
+        None,
+        kind="module",
+        activity_id=f"https://tamkeen.test/xapi/{uuid.uuid4()}",
+        settings={},
+        banks={locale: "::n::How many? {#1000}"},
+        default_locale=locale,
+    )
+    user = make_user()
+    attempt = services.start_attempt(user, quiz, locale)
+    services.submit_attempt(user, attempt, {services.attempt_view(attempt).questions[0].name: typed})
+    assert attempt.locale == locale and attempt.score == score
+
+
 # Races on PostgreSQL --------------------------------------------------------------------------
 
 postgres_only = pytest.mark.skipif(

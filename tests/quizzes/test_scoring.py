@@ -234,6 +234,33 @@ def test_parse_number_reads_decimal_commas_and_arabic_indic_digits(text, expecte
     assert parse_number(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("locale", "text", "expected"),
+    [
+        ("en", "1,000", 1000.0),
+        ("en", "12,345,678.5", 12345678.5),
+        ("en", "3,5", 3.5),  # not a grouping: a decimal comma, as without a locale
+        ("ar", "1,000", 1000.0),
+        ("fr", "1,000", 1.0),
+        ("fr", "1 000,5", 1000.5),
+        ("fr", "4 2", None),
+        ("tr", "1.000", 1000.0),
+        ("tr", "2.5", 2.5),
+        ("es", "1.000,5", 1000.5),
+        ("xx", "1,000", 1.0),  # an unknown locale: read as without one
+    ],
+)
+def test_parse_number_reads_digit_groups_as_the_locale_writes_them(locale, text, expected):
+    assert parse_number(text, locale) == expected
+
+
+def test_a_numerical_score_reads_the_response_in_its_locale():
+    thousand = question("How many?{#1000}")
+    assert score(thousand, "1,000", "en").is_correct
+    assert not score(thousand, "1,000", "fr").is_correct
+    assert not score(thousand, "1,000").is_correct
+
+
 def test_numerical_ranges_include_their_ends_with_moodles_tiny_slack():
     ranged = question("Q{#2008..2011}")
     assert [score(ranged, r).fraction for r in ("2007.99", "2008", "2011", "2011.01")] == [
