@@ -112,10 +112,11 @@ def _configure_postgresql(engine: sa.Engine) -> None:
         dbapi_connection.execute("SET jit = off")
 
     @sa.event.listens_for(engine, "before_cursor_execute")
-    def _begin_before_more_than_reading(_conn, cursor, statement, *_args):
+    def _begin_before_more_than_reading(conn, cursor, statement, *_args):
         dbapi_connection = cursor.connection
         if (
             dbapi_connection.autocommit
+            and conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT"  # asked for
             and dbapi_connection.info.transaction_status == TransactionStatus.IDLE
             and (
                 isinstance(cursor, ServerCursor)  # DECLARE needs a transaction
@@ -132,6 +133,12 @@ def _configure_postgresql(engine: sa.Engine) -> None:
         # and closes it). Only then is it pinged, and dropped for a new one if the ping fails.
         if dbapi_connection.closed:
             raise sa.exc.DisconnectionError("the connection was closed")
+        if (
+            not dbapi_connection.autocommit
+            and dbapi_connection.info.transaction_status == TransactionStatus.IDLE
+        ):
+            # SQLAlchemy put back the default level after an explicit isolation_level option.
+            dbapi_connection.autocommit = True
         poller = select.poll()
         poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLPRI)
         if not poller.poll(0):

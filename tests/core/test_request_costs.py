@@ -142,3 +142,18 @@ def test_a_pooled_connection_is_checked_without_a_round_trip_and_replaced_when_i
         assert connection.scalar(sa.text("SELECT pg_backend_pid()")) != first
     assert len(pings) >= 1
     engine.dispose()
+
+
+def test_an_explicit_autocommit_connection_is_left_alone_and_lazy_begin_comes_back(app):
+    engine = _postgresql_engine(app)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text("VACUUM organisations"))  # refused inside a transaction block
+        assert _status(connection) == "IDLE"
+    with engine.connect().execution_options(isolation_level="SERIALIZABLE") as connection:
+        connection.execute(sa.select(sa.literal(1)))
+        assert _status(connection) == "INTRANS"  # psycopg's own BEGIN ISOLATION LEVEL SERIALIZABLE
+        connection.rollback()
+    for _ in range(3):  # whichever pooled connection comes back: plain reads begin nothing again
+        with engine.connect() as connection:
+            connection.execute(sa.select(sa.literal(1)))
+            assert _status(connection) == "IDLE"
