@@ -449,6 +449,8 @@ def explain_slowest(engine, log: QueryLog, count: int = 6) -> None:
         prefix = "EXPLAIN (ANALYZE, BUFFERS) " if postgres else "EXPLAIN QUERY PLAN "
         raw = engine.raw_connection()
         try:
+            if postgres:
+                raw.autocommit = False  # EXPLAIN ANALYZE runs the statement: roll it back after
             cursor = raw.cursor()
             cursor.execute(prefix + statement, parameters or ())
             rows = cursor.fetchall()
@@ -456,6 +458,7 @@ def explain_slowest(engine, log: QueryLog, count: int = 6) -> None:
             print(f"   (no plan: {error!r})")
             continue
         finally:
+            raw.rollback()
             raw.close()
         for row in rows:
             line = row[0] if postgres else row[-1]

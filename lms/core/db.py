@@ -124,7 +124,10 @@ def _configure_postgresql(engine: sa.Engine) -> None:
                 or ("FOR" in statement.upper() and _LOCKING.search(statement))
             )
         ):
-            dbapi_connection.execute("BEGIN")
+            try:
+                dbapi_connection.execute("BEGIN")
+            except dbapi_connection.Error as error:  # as SQLAlchemy's: a lost server answers 503
+                raise as_sqlalchemy_error(conn, error, "BEGIN", {}, cursor) from error
 
     @sa.event.listens_for(engine, "checkout")
     def _check_alive(dbapi_connection, _record, _proxy):
@@ -178,6 +181,24 @@ def server_transaction_open(connection: sa.Connection) -> bool:
     return status is None or status.name != "IDLE"
 
 
+def as_sqlalchemy_error(
+    connection: sa.Connection, error: Exception, statement: str, parameters, cursor
+) -> sa.exc.DBAPIError:
+    """Return a DBAPI error as SQLAlchemy's own; invalidate the connection if the server is gone."""
+    dialect = connection.dialect
+    lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
+    if lost:
+        connection.invalidate(error)
+    return sa.exc.DBAPIError.instance(
+        statement,
+        parameters,
+        error,
+        dialect.loaded_dbapi.Error,
+        connection_invalidated=lost,
+        dialect=dialect,
+    )
+
+
 class DirectQuery:
     """A prebuilt SELECT for the queries every page runs, handed straight to the DBAPI cursor.
 
@@ -186,9 +207,9 @@ class DirectQuery:
     dialect and gives the DBAPI cursor its SQL and parameters; each value of a row is converted
     by its column's type as SQLAlchemy would. Only for plain SELECTs whose parameters need no
     conversion (text, numbers). The engine's cursor events still fire (query counters, loggers),
-    with a small stand-in for the execution context. A database error is raised as SQLAlchemy's,
-    and a lost connection is invalidated, as with any query: the 503 while the database is down
-    and the recovery after it are the same.
+    with a small stand-in for the execution context. A database error is raised as SQLAlchemy's
+    and a lost connection is invalidated (this connection only: the checkout check finds the
+    pool's others), so the page answers 503 while the database is down, as for any query.
     """
 
     def __init__(self, statement: sa.Select | sa.CompoundSelect) -> None:
@@ -227,17 +248,7 @@ class DirectQuery:
             for listener in connection.dispatch.after_cursor_execute:
                 listener(connection, cursor, statement, parameters, context, False)
         except dialect.loaded_dbapi.Error as error:
-            lost = dialect.is_disconnect(error, dbapi_connection, cursor)
-            if lost:
-                connection.invalidate(error)
-            raise sa.exc.DBAPIError.instance(
-                statement,
-                parameters,
-                error,
-                dialect.loaded_dbapi.Error,
-                connection_invalidated=lost,
-                dialect=dialect,
-            ) from error
+            raise as_sqlalchemy_error(connection, error, statement, parameters, cursor) from error
         finally:
             cursor.close()
         if processors is None:

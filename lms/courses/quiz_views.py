@@ -46,7 +46,7 @@ def _submit(attempt) -> None:
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        quizzes.submit_attempt(current_user, attempt, request.form)
+        quizzes.submit_attempt(current_user, attempt, request.form, typed_in=str(get_locale()))
     except quizzes.InvalidSubmission:
         db.session.rollback()
         abort(400)

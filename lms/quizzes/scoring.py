@@ -153,7 +153,7 @@ def _grouped_number(text: str, locale: str) -> float | None:
     if group not in text:
         return None  # nothing grouped: the reading below is the same, and kinder to decimal commas
     try:
-        number = float(babel_numbers.parse_decimal(text, locale=locale, strict=True))
+        number = float(babel_numbers.parse_decimal(text.removeprefix("+"), locale=locale, strict=True))
     except (babel_numbers.NumberFormatError, ValueError):
         return None
     return number if math.isfinite(number) else None

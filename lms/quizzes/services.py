@@ -545,12 +545,15 @@ def _own(user, attempt: Attempt) -> None:
         raise NotAllowed(_("This attempt is not yours."))
 
 
-def submit_attempt(user, attempt: Attempt, form: Mapping[str, str | list[str]]) -> Attempt:
+def submit_attempt(
+    user, attempt: Attempt, form: Mapping[str, str | list[str]], *, typed_in: str | None = None
+) -> Attempt:
     """Grade and close an attempt once; submitting again returns it unchanged.
 
     ``form`` is the posted form (a MultiDict, or a mapping of name to value or values). A
     field, question or choice the attempt does not have raises InvalidSubmission before
-    anything is written. Essays leave the attempt waiting for marking.
+    anything is written. Essays leave the attempt waiting for marking. ``typed_in`` is the
+    language the learner typed numbers in (their interface's; by default the attempt's).
     """
     _own(user, attempt)
     if attempt.submitted_at is not None:
@@ -569,7 +572,7 @@ def submit_attempt(user, attempt: Attempt, form: Mapping[str, str | list[str]]) 
         if not is_scored(item.question):
             continue
         try:
-            result = scoring.score(item.question, response, attempt.locale)
+            result = scoring.score(item.question, response, typed_in or attempt.locale)
         except scoring.InvalidResponse as exc:
             raise InvalidSubmission(str(exc))
         graded.append((item.question, response, result))

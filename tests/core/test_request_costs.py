@@ -157,3 +157,25 @@ def test_an_explicit_autocommit_connection_is_left_alone_and_lazy_begin_comes_ba
         with engine.connect() as connection:
             connection.execute(sa.select(sa.literal(1)))
             assert _status(connection) == "IDLE"
+
+
+def test_a_write_after_the_server_left_fails_as_sqlalchemys_error(app):
+    # The lazy BEGIN is the first thing sent after the reads: its failure must reach the app as
+    # SQLAlchemy's OperationalError (a 503 page), with the connection invalidated.
+    _postgresql_engine(app)
+    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=1, max_overflow=0)
+    configure_engine_events(engine)
+    with engine.connect() as connection:
+        pid = connection.scalar(sa.text("SELECT pg_backend_pid()"))
+        outside = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)
+        with outside.connect() as other:
+            assert other.scalar(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            gone = sa.text("SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = :pid")
+            deadline = time.monotonic() + 10
+            while not other.scalar(gone, {"pid": pid}) and time.monotonic() < deadline:
+                time.sleep(0.02)
+        outside.dispose()
+        with pytest.raises(sa.exc.OperationalError) as raised:
+            connection.execute(sa.update(Organisation).values(country="LB").where(Organisation.id == -1))
+        assert raised.value.connection_invalidated
+    engine.dispose()

@@ -312,6 +312,16 @@ def test_digits_grouped_as_the_attempts_language_groups_them(db, make_user, loca
     assert attempt.locale == locale and attempt.score == score
 
 
+def test_numbers_are_read_in_the_language_the_learner_typed_in(db, make_quiz, make_user):
+    quiz = make_quiz("::n::How many? {#1000}")  # English only: a French learner takes it in English
+    user = make_user(locale="fr")
+    attempt = services.start_attempt(user, quiz, "fr")
+    assert attempt.locale == "en"
+    name = services.attempt_view(attempt).questions[0].name
+    services.submit_attempt(user, attempt, {name: "1 000"}, typed_in="fr")
+    assert attempt.score == 100
+
+
 # Races on PostgreSQL --------------------------------------------------------------------------
 
 postgres_only = pytest.mark.skipif(

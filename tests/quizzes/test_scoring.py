@@ -239,6 +239,8 @@ def test_parse_number_reads_decimal_commas_and_arabic_indic_digits(text, expecte
     [
         ("en", "1,000", 1000.0),
         ("en", "12,345,678.5", 12345678.5),
+        ("en", "+1,000", 1000.0),
+        ("en", "-1,000", -1000.0),
         ("en", "3,5", 3.5),  # not a grouping: a decimal comma, as without a locale
         ("ar", "1,000", 1000.0),
         ("fr", "1,000", 1.0),
