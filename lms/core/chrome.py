@@ -28,10 +28,7 @@ _MAX_ENTRIES = 512  # parts x languages x roles x modes is far fewer; a bound al
 
 
 def _key(context, part: str) -> tuple:
-    values = tuple(
-        tuple(value) if isinstance(value, list) else value for value in (context[name] for name in CONTEXT)
-    )
-    return (part, request.script_root, *values)
+    return (part, request.script_root, *(context[name] for name in CONTEXT))
 
 
 def _pieces(context, part: str) -> list[str]:

@@ -114,6 +114,11 @@ def _install_gettext(app: Flask) -> None:
     )
 
 
+@cache
+def _languages(codes: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((code, language_name(code)) for code in codes)
+
+
 def _template_context():
     locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
     user = _signed_in_user()
@@ -121,7 +126,7 @@ def _template_context():
         _TRANSLATIONS: get_translations(),
         "current_locale": locale,
         "text_dir": text_direction(locale),
-        "languages": [(code, language_name(code)) for code in supported_locales()],
+        "languages": _languages(supported_locales()),
         "db_unavailable": g.get("db_unavailable", False),
         "discreet": _discreet(user),
         "viewer": user.role.value if user is not None else None,  # the role the page chrome shows

@@ -123,11 +123,12 @@ def lesson(slug, module_slug, lesson_slug):
     if learner.is_locked(course.modules, item.module, standing):
         flash(_("Finish the previous module first: this one builds on it."), "error")
         return redirect(url_for("courses.detail", slug=slug), 303)
-    page = outline.lesson_page(course, item, _locale()) or abort(404)
+    locale = _locale()
+    page = outline.lesson_page(course, item, locale) or abort(404)
     if standing.is_enrolled and standing.last_lesson_slug != item.slug:
         services.touch(standing.enrolment_id, item.slug)
         db.session.commit()
-    body_top, body_bottom = _lesson_body(course, page, _locale())
+    body_top, body_bottom = _lesson_body(course, page, locale)
     return render_template(
         "courses/lesson.html",
         course=course,
@@ -136,7 +137,7 @@ def lesson(slug, module_slug, lesson_slug):
         body_bottom=body_bottom,
         is_done=item.slug in standing.done,
         enrolment=standing.is_enrolled,
-        locale=_locale(),
+        locale=locale,
         language_name=language_name,
     )
 

@@ -73,7 +73,7 @@ def score(question: Question, response: object, locale: str | None = None) -> Sc
         if response is not None and not isinstance(response, str):
             raise InvalidResponse("an essay response is text")
         return Score(0.0, False, needs_manual=True)
-    return _SCORERS[question.qtype](question, response)
+    return _SCORERS[question.qtype](question, response)  # numerical is read above, in its locale
 
 
 def max_fraction(question: Question) -> float:
@@ -289,6 +289,5 @@ _SCORERS = {
     "truefalse": _score_single,
     "multiresponse": _score_multi,
     "shortanswer": _score_short,
-    "numerical": _score_numerical,
     "matching": _score_matching,
 }

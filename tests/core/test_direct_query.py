@@ -1,12 +1,11 @@
 """DirectQuery: the hot queries handed straight to the DBAPI cursor, with SQLAlchemy's types and errors."""
 
-import time
-
 import pytest
 import sqlalchemy as sa
 
 from lms.accounts.models import Role, User
 from lms.core.db import DirectQuery
+from tests.core.postgres_support import terminate_backend
 
 USERS = sa.select(User.id, User.username, User.role, User.is_discreet, User.created_at, User.locale).where(
     User.username.like(sa.bindparam("pattern"))
@@ -58,12 +57,7 @@ def test_a_lost_connection_is_invalidated_like_any_other(app):
         pytest.skip("PostgreSQL only")
     with sa.orm.Session(engine) as session:
         pid = session.scalar(sa.text("SELECT pg_backend_pid()"))
-        with engine.connect() as other:  # a second pooled connection, not the session's
-            assert other.scalar(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-            gone = sa.text("SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = :pid")
-            deadline = time.monotonic() + 10
-            while not other.scalar(gone, {"pid": pid}) and time.monotonic() < deadline:
-                time.sleep(0.02)
+        terminate_backend(engine.url, pid)
         with pytest.raises(sa.exc.OperationalError) as raised:
             DirectQuery(USERS).rows(session, {"pattern": "x"})
         assert raised.value.connection_invalidated

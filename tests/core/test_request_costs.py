@@ -1,7 +1,5 @@
 """Work saved on every request: the cookie re-sent once a minute, no BEGIN/COMMIT or ping for plain reads."""
 
-import time
-
 import pytest
 import sqlalchemy as sa
 
@@ -9,6 +7,7 @@ from lms.accounts.models import Organisation
 from lms.core import sessions
 from lms.core.db import configure_engine_events, end_read_only_transaction, server_transaction_open
 from lms.extensions import db as _db
+from tests.core.postgres_support import terminate_backend
 
 
 def _sets_cookie(response) -> bool:
@@ -130,14 +129,7 @@ def test_a_pooled_connection_is_checked_without_a_round_trip_and_replaced_when_i
     with engine.connect() as connection:
         assert connection.scalar(sa.text("SELECT pg_backend_pid()")) == first
     assert pings == []  # a healthy pooled connection is not pinged
-    outside = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)  # not from the pool
-    with outside.connect() as other:
-        assert other.scalar(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
-        gone = sa.text("SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = :pid")
-        deadline = time.monotonic() + 10
-        while not other.scalar(gone, {"pid": first}) and time.monotonic() < deadline:
-            time.sleep(0.02)
-    outside.dispose()
+    terminate_backend(engine.url, first)
     with engine.connect() as connection:  # the pool hands out the dead connection's record first
         assert connection.scalar(sa.text("SELECT pg_backend_pid()")) != first
     assert len(pings) >= 1
@@ -167,14 +159,7 @@ def test_a_write_after_the_server_left_fails_as_sqlalchemys_error(app):
     configure_engine_events(engine)
     with engine.connect() as connection:
         pid = connection.scalar(sa.text("SELECT pg_backend_pid()"))
-        outside = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)
-        with outside.connect() as other:
-            assert other.scalar(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-            gone = sa.text("SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = :pid")
-            deadline = time.monotonic() + 10
-            while not other.scalar(gone, {"pid": pid}) and time.monotonic() < deadline:
-                time.sleep(0.02)
-        outside.dispose()
+        terminate_backend(engine.url, pid)
         with pytest.raises(sa.exc.OperationalError) as raised:
             connection.execute(sa.update(Organisation).values(country="LB").where(Organisation.id == -1))
         assert raised.value.connection_invalidated
