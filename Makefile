@@ -1,5 +1,6 @@
 # Tamkeen: `make run` to try it, `make test` to check it. See README.md.
 PYTHON ?= python3
+PORT ?= 5000
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
@@ -21,12 +22,17 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d translations -D messages --statistics
 
-## run: set up a development instance and serve it on http://127.0.0.1:5000
-run: $(VENV)/.installed translations
-	LMS_ENV=development $(BIN)/flask db upgrade
-	LMS_ENV=development $(BIN)/flask courses load-all || echo "Some courses were not loaded: see the messages above."
-	LMS_ENV=development $(BIN)/flask users demo
-	LMS_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
+## run: set up a development instance and serve it on http://127.0.0.1:$(PORT) (make run PORT=8080)
+run: $(VENV)/.installed translations .flaskenv
+	$(BIN)/flask db upgrade
+	$(BIN)/flask courses load-all || echo "Some courses were not loaded: see the messages above."
+	$(BIN)/flask users demo
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+# Read by the `flask` command only (never by gunicorn): the README's `.venv/bin/flask ...`
+# commands then use the development settings and database that `make run` set up.
+.flaskenv:
+	printf 'FLASK_APP=wsgi\nLMS_ENV=development\n' > $@
 
 ## system-deps: Debian packages the tests need (PostgreSQL, PDF tools, Chromium, memcached)
 system-deps:
@@ -38,9 +44,14 @@ system-deps:
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v memcached >/dev/null 2>&1 || missing="$$missing memcached"; \
 	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
+	  echo "make test needs these Debian/Ubuntu packages, which are missing:$$missing"; \
+	  echo "  postgresql: the suite's second run, on a throwaway cluster; poppler-utils, libharfbuzz-subset0:"; \
+	  echo "  reading and subsetting PDFs; zbar-tools: reading certificate QR codes; chromium: browser tests;"; \
+	  echo "  memcached: the shared rate-limit store of the multi-server tests."; \
+	  echo "Installing them with apt-get (needs root or sudo; Chromium is the largest, about 100 MB)..."; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	  echo "Installed:$$missing"; \
 	fi
 
 ## lint: ruff and the import-linter contract
@@ -61,8 +72,8 @@ test: $(VENV)/.installed-dev system-deps translations
 ## serve: production settings under gunicorn (configure LMS_* and GUNICORN_* first; see docs/deploy.md)
 serve: $(VENV)/.installed-dev translations
 	@test -n "$$LMS_SECRET_KEY" || { echo "Set LMS_SECRET_KEY (and LMS_DATABASE_URL, LMS_SITE_URL...): see docs/deploy.md"; exit 1; }
-	$(BIN)/flask db upgrade
-	$(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
+	LMS_ENV=production $(BIN)/flask db upgrade
+	LMS_ENV=production $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
 ## bench: benchmarks on a throwaway PostgreSQL (lesson page vs bare Flask, quiz p95, certificates, exports)
 bench: $(VENV)/.installed-dev system-deps translations
@@ -71,4 +82,4 @@ bench: $(VENV)/.installed-dev system-deps translations
 	$(BIN)/python scripts/with_postgres.py $(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .flaskenv

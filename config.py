@@ -91,6 +91,9 @@ class DevelopmentConfig(Config):
     """Local development (`make run`): plain HTTP cookies, mail to a file, demo accounts allowed."""
 
     SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret")
+    # A database of its own, so demo accounts and their printed passwords never reach the
+    # database that production settings (`make serve`) use by default.
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'development.sqlite3'}")
     SESSION_COOKIE_SECURE = False
     MAIL_TRANSPORT = _env("MAIL_TRANSPORT", "file")
     DEMO_ACCOUNTS = True

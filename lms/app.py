@@ -62,7 +62,7 @@ def create_app(config=None, **overrides) -> Flask:
     else:
         app.config.from_object(config)
     app.config.update(overrides)
-    if not app.config.get("SECRET_KEY"):
+    if not app.config.get("SECRET_KEY") and not app.config.get("SECRET_KEY_OPTIONAL"):
         raise RuntimeError("LMS_SECRET_KEY must be set (a long random string).")
     app.instance_path = app.config.get("INSTANCE_PATH", app.instance_path)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -127,6 +127,12 @@ def _remember_locale(user, locale: str) -> None:
 
 def _install_request_hooks(app: Flask) -> None:
     app.session_interface = SessionInterface()
+
+    if not app.config.get("SECRET_KEY"):
+        # Only the CLI builds an app without a secret key; it must not serve pages with it.
+        @app.before_request
+        def _refuse_without_secret_key():
+            return "LMS_SECRET_KEY must be set (a long random string).", 503
 
     @app.teardown_appcontext
     def _end_transaction(error):

@@ -54,8 +54,20 @@ def message_ids(path: Path) -> set:
     return {(m.id if isinstance(m.id, str) else tuple(m.id), m.context) for m in catalog if m.id}
 
 
+def contents(path: Path, locale: str) -> list:
+    """Return what a catalog says (ids, translations, flags), ignoring its header's dates."""
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    return sorted((str(m.id), str(m.context), str(m.string), sorted(m.flags)) for m in catalog if m.id)
+
+
 def update() -> None:
-    """Extract, update the catalogs, and fill the English one."""
+    """Extract, update the catalogs, and fill the English one; an unchanged catalog is left alone."""
+    before = {}
+    for locale in LOCALES:
+        po = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
+        if po.exists():
+            before[locale] = (po.read_bytes(), contents(po, locale))
     extract(POT)
     for locale in LOCALES:
         po = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
@@ -81,6 +93,9 @@ def update() -> None:
         )
     for locale in LOCALES:
         normalise(locale)
+        po = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
+        if locale in before and contents(po, locale) == before[locale][1]:
+            po.write_bytes(before[locale][0])  # only the creation date would have changed
 
 
 def normalise(locale: str) -> None:

@@ -16,12 +16,18 @@ class DropAddresses(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if message.lstrip(" *").startswith("Running on"):  # the server's own listening address
-            return True
-        scrubbed = _IPV6.sub("-", _IPV4.sub("-", message))
+        scrubbed = "\n".join(_scrub(line) for line in message.split("\n"))
         if scrubbed != message:
             record.msg, record.args = scrubbed, None
         return True
+
+
+def _scrub(line: str) -> str:
+    # The development server's banner ("Running on http://127.0.0.1:5000", possibly after a
+    # warning in the same record) is the server's own address, which a newcomer needs to see.
+    if line.lstrip(" *").startswith("Running on"):
+        return line
+    return _IPV6.sub("-", _IPV4.sub("-", line))
 
 
 def configure_logging(log_ip_addresses: bool) -> None:
