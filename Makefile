@@ -27,14 +27,16 @@ run: $(VENV)/.installed translations .flaskenv
 	$(BIN)/flask db upgrade
 	$(BIN)/flask courses load-all || echo "Some courses were not loaded: see the messages above."
 	$(BIN)/flask users demo
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	@echo "Starting the job worker (mail, PDF handbooks) beside the web server; Ctrl+C stops both."
+	@$(BIN)/flask jobs worker --workers 1 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 # Read by the `flask` command only (never by gunicorn): the README's `.venv/bin/flask ...`
 # commands then use the development settings and database that `make run` set up.
 .flaskenv:
 	printf 'FLASK_APP=wsgi\nLMS_ENV=development\n' > $@
 
-## system-deps: Debian packages the tests need (PostgreSQL, PDF tools, Chromium, memcached)
+## system-deps: Debian packages the tests need (PostgreSQL, PDF tools, Chromium, memcached, Redis)
 system-deps:
 	@missing=""; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
@@ -43,11 +45,13 @@ system-deps:
 	command -v zbarimg >/dev/null 2>&1 || missing="$$missing zbar-tools"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v memcached >/dev/null 2>&1 || missing="$$missing memcached"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 	  echo "make test needs these Debian/Ubuntu packages, which are missing:$$missing"; \
 	  echo "  postgresql: the suite's second run, on a throwaway cluster; poppler-utils, libharfbuzz-subset0:"; \
 	  echo "  reading and subsetting PDFs; zbar-tools: reading certificate QR codes; chromium: browser tests;"; \
-	  echo "  memcached: the shared rate-limit store of the multi-server tests."; \
+	  echo "  memcached: the shared rate-limit store of the multi-server tests; redis-server: the job queue's"; \
+	  echo "  production storage, tested for real."; \
 	  echo "Installing them with apt-get (needs root or sudo; Chromium is the largest, about 100 MB)..."; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \

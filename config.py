@@ -86,6 +86,9 @@ class Config:
     COURSES_DIR = _env("COURSES_DIR", str(BASE_DIR / "courses"))
     DEMO_ACCOUNTS = False
 
+    # Background jobs: sqlite:///PATH (default: jobs.sqlite3 in the instance folder) or redis://.
+    JOBS_URL = _env("JOBS_URL")
+
 
 class DevelopmentConfig(Config):
     """Local development (`make run`): plain HTTP cookies, mail to a file, demo accounts allowed."""
@@ -112,3 +115,5 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
+    # Jobs queue in a SQLite file of the test instance; tests run them with `run_pending`.
+    JOBS_URL = None

@@ -20,6 +20,7 @@ from lms.certificates.views import bp as certificates_bp
 from lms.core.db import configure_engine_events, end_read_only_transaction
 from lms.core.errors import handle_http_error, register_error_handlers
 from lms.core.i18n import select_locale
+from lms.core.jobs_cli import jobs_cli
 from lms.core.logging import configure_logging
 from lms.core.security import set_security_headers
 from lms.core.sessions import SessionInterface
@@ -29,7 +30,7 @@ from lms.courses import quiz_views  # noqa: F401 - adds the quiz routes to the c
 from lms.courses.cli import courses_cli
 from lms.courses.views import bp as courses_bp
 from lms.courses.views import my_learning_panel
-from lms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from lms.extensions import babel, csrf, db, jobs, limiter, login_manager, mail, migrate
 from lms.quizzes import services as quiz_services
 from lms.records import services as record_services
 from lms.reports.cli import reports_cli
@@ -46,7 +47,7 @@ BLUEPRINTS = (
     reports_bp,
     authoring_bp,
 )
-CLI_GROUPS = (users_cli, courses_cli, certificates_cli, reports_cli)
+CLI_GROUPS = (users_cli, courses_cli, certificates_cli, reports_cli, jobs_cli)
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -105,6 +106,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
+    jobs.init_app(app, db)
 
 
 def _too_many_requests(error):

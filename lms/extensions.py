@@ -9,6 +9,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
 from lms.core.db import Base
+from lms.core.jobs import JobQueue
 from lms.core.security import client_key
 
 db = SQLAlchemy(model_class=Base)
@@ -18,3 +19,4 @@ babel = Babel()
 csrf = CSRFProtect()
 mail = Mail()
 limiter = Limiter(key_func=client_key, default_limits=[], headers_enabled=False)
+jobs = JobQueue()

@@ -16,7 +16,7 @@ from lms.accounts import services as account_services
 from lms.accounts.models import Organisation, Role
 from lms.app import create_app
 from lms.extensions import db as _db
-from lms.extensions import limiter
+from lms.extensions import jobs, limiter
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"
@@ -95,6 +95,7 @@ def _fresh_state(request):
         with app.app_context():
             limiter.reset()
         app.extensions["tamkeen-outbox"] = []
+        jobs.state(app).huey.flush()  # jobs queued by an earlier test never run in this one
     yield
 
 

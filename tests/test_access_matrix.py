@@ -99,9 +99,9 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         Case("/media/sample-course/missing.png", everyone(404), label="missing"),
         Case("/media/no-such-course/upr-cycle.png", everyone(404), label="wrong parent"),
     ],
-    ("courses.course_handbook", "GET"): [Case("/courses/sample-course/handbook.pdf", everyone(200))],
+    ("courses.course_handbook", "GET"): [Case("/courses/sample-course/handbook.pdf", everyone(202))],
     ("courses.module_handbook", "GET"): [
-        Case("/courses/sample-course/council-and-upr/handbook.pdf", everyone(200)),
+        Case("/courses/sample-course/council-and-upr/handbook.pdf", everyone(202)),
         Case("/courses/sample-course/no-module/handbook.pdf", everyone(404), label="missing"),
     ],
     ("courses.sources", "GET"): [Case("/courses/sample-course/sources", everyone(200))],

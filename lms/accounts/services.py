@@ -35,7 +35,7 @@ from lms.core.security import (
     token_digest,
     verify_password,
 )
-from lms.extensions import db, mail
+from lms.extensions import db, jobs, mail
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 4096  # long passphrases welcome; the cap only stops abuse
@@ -343,6 +343,12 @@ def remaining_recovery_codes(user: User) -> int:
 
 
 def send_mail(to: str, subject: str, body: str) -> None:
+    """Queue a plain-text message: it is sent by the job worker, never inside the request."""
+    deliver_mail.enqueue(to, subject, body)
+
+
+@jobs.job(retries=6, retry_delay=60)
+def deliver_mail(to: str, subject: str, body: str) -> None:
     """Send a plain-text message through Flask-Mail, or write it to a file or the console."""
     transport = current_app.config["MAIL_TRANSPORT"]
     message = Message(subject=subject, recipients=[to], body=body)

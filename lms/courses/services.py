@@ -141,6 +141,7 @@ def import_package(pkg: package.CoursePackage) -> ImportResult:
     hook = current_app.extensions.get("tamkeen-course-imported")
     if hook:
         hook(course, pkg)
+    queue_handbooks(course)
     return ImportResult(course, status)
 
 
@@ -277,6 +278,13 @@ def _image_size(data: bytes) -> tuple[int | None, int | None]:
     if data.startswith(b"GIF8") and len(data) >= 10:
         return int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
     return None, None
+
+
+def queue_handbooks(course: Course) -> int:
+    """Queue the background rendering of a course's PDF handbooks (every locale and module)."""
+    from lms.courses import handbook  # it builds on this module
+
+    return handbook.queue_all(course)
 
 
 def import_path(path: str | Path) -> ImportResult:

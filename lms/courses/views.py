@@ -24,6 +24,7 @@ from lms.courses import handbook, learner, outline, services
 from lms.extensions import db
 
 bp = Blueprint("courses", __name__, template_folder="templates")
+HANDBOOK_RETRY_SECONDS = 15
 
 TOPIC_NAMES = {
     "civil-society": _l("Civil society"),
@@ -194,19 +195,31 @@ def media(slug, name):
 
 @bp.get("/courses/<slug>/handbook.pdf")
 def course_handbook(slug):
-    """The whole course as a PDF handbook for offline reading."""
+    """The whole course as a PDF handbook for offline reading (rendered in the background)."""
     course = _course_or_404(slug)
-    return _pdf(handbook.render_course(course, _locale()), f"{course.slug}-{_locale()}.pdf")
+    return _handbook(course, handbook.WHOLE_COURSE, f"{course.slug}-{_locale()}.pdf")
 
 
 @bp.get("/courses/<slug>/<module_slug>/handbook.pdf")
 def module_handbook(slug, module_slug):
-    """One module as a PDF handbook for offline reading."""
+    """One module as a PDF handbook for offline reading (rendered in the background)."""
     course = _course_or_404(slug)
     module = next((m for m in services.load_outline(course) if m.slug == module_slug), None) or abort(404)
-    return _pdf(
-        handbook.render_module(course, module, _locale()), f"{course.slug}-{module.slug}-{_locale()}.pdf"
-    )
+    return _handbook(course, module.slug, f"{course.slug}-{module.slug}-{_locale()}.pdf")
+
+
+def _handbook(course, module_slug: str, filename: str) -> Response:
+    locale = _locale() if _locale() in course.locales else course.default_locale
+    path = handbook.stored(course, module_slug, locale)
+    if path is None:
+        handbook.queue_if_missing(course, module_slug, locale)
+        db.session.commit()
+        body = render_template("courses/handbook_pending.html", course=course, seconds=HANDBOOK_RETRY_SECONDS)
+        return Response(body, 202, {"Retry-After": str(HANDBOOK_RETRY_SECONDS), "Cache-Control": "no-store"})
+    etag = path.parent.parent.name + "-" + locale + "-" + (module_slug or "course")
+    response = _pdf(path.read_bytes(), filename)
+    response.set_etag(etag)
+    return response.make_conditional(request)
 
 
 def _pdf(data: bytes, filename: str) -> Response:

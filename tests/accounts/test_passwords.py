@@ -8,6 +8,7 @@ from config import Config
 from lms.accounts import services
 from lms.accounts.models import PasswordResetToken
 from lms.core.db import utcnow
+from lms.extensions import jobs
 from tests.conftest import PASSWORD
 
 
@@ -28,6 +29,7 @@ def test_hash_is_rehashed_when_parameters_change(app, db, make_user):
 
 
 def _mails(app):
+    jobs.state(app).run_pending()  # mail is sent by the job worker, after the request
     return app.extensions["tamkeen-outbox"]
 
 
@@ -108,6 +110,7 @@ def test_reset_mail_is_in_the_account_language_and_written_by_flask_mail(app, cl
     app.config["MAIL_TRANSPORT"] = "file"
     try:
         client.post_form("/forgot", {"email": "ar@example.org"}, token_from="/forgot")
+        jobs.state(app).run_pending()
     finally:
         app.config["MAIL_TRANSPORT"] = "memory"
     text = (Path(app.instance_path) / "mail.log").read_text(encoding="utf-8")
