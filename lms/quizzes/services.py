@@ -23,7 +23,7 @@ from lms.accounts import services as account_services
 from lms.core.db import utcnow
 from lms.core.i18n import text_direction
 from lms.extensions import db
-from lms.quizzes import gift, scoring, types
+from lms.quizzes import gift, parity, scoring, types
 from lms.quizzes.models import (
     FEEDBACK_MODES,
     GRADING_MODES,
@@ -191,7 +191,8 @@ def _parse_banks(
         if not any(is_scored(q) for q in questions):
             problems.append(BankProblem(locale, 0, "the bank has no question to answer"))
         parsed[locale] = questions
-    reference = {q.id: q.qtype for q in parsed.get(default_locale, ())}
+    sources = {q.id: q for q in parsed.get(default_locale, ())}
+    reference = {qid: q.qtype for qid, q in sources.items()}
     for locale, questions in parsed.items():
         if locale == default_locale or default_locale not in parsed:
             continue
@@ -222,6 +223,12 @@ def _parse_banks(
                         f"question {question.id} is {question.qtype} here but {reference[question.id]} in {default_locale}",
                     )
                 )
+            else:
+                # A translation scores exactly as the default locale: same answer key.
+                problems += [
+                    BankProblem(locale, question.line, message)
+                    for message in parity.differences(sources[question.id], question, default_locale)
+                ]
     return parsed, problems
 
 

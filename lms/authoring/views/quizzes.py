@@ -21,7 +21,7 @@ from lms.authoring.views.common import (
     workspace_or_404,
 )
 from lms.extensions import db
-from lms.quizzes import gift
+from lms.quizzes import gift, parity
 
 ASSESSMENT = {"module_slug": None}
 
@@ -102,9 +102,11 @@ def question(slug, module_slug, locale):
     qtype = (original or from_source).qtype if qid else request.args["qtype"]
     form = QuestionForm()
     status = 200
+    is_translation = path != source_path
+    key = source.get(qid) if is_translation else None
     if request.method == "GET":
         if original or from_source:
-            form.fill(original or from_source)
+            form.fill(original or from_source, fixed=is_translation)
         else:
             form.add_rows(qtype)
             if qtype == "multichoice":
@@ -115,13 +117,17 @@ def question(slug, module_slug, locale):
         form.qid.data = new_id
         if new_id != qid and new_id in bank:
             form.qid.errors = [_("Another question of this quiz has this id.")]
-        elif (built := form.question(qtype)) is not None:
+        elif (built := form.question(qtype, key=key)) is not None:
             updated = (
                 questions.replace_question(text, qid, built)
                 if original
                 else questions.append_question(text, built)
             )
             problems = gift.check(updated)
+            if not problems and key is not None:
+                # Translators translate words, not scores: the answer key must stay the source's.
+                line = next((q.line for q in questions.parse(updated) if q.id == new_id), 0)
+                problems = [(line, message) for message in parity.differences(key, built, source_path)]
             if problems:
                 form.form_errors += [f"{path}:{line}: {message}" for line, message in problems]
             else:
@@ -143,7 +149,7 @@ def question(slug, module_slug, locale):
                     db.session.commit()
                     flash(_("The question is saved in the draft."))
                     return redirect(_bank_url("authoring.quiz", slug, module_slug, locale), 303)
-        form.add_rows(qtype, len(form.answers.entries), len(form.pairs.entries))
+        form.add_rows(qtype, len(form.answers.entries), len(form.pairs.entries), fixed=is_translation)
     return (
         render_template(
             "authoring/question.html",
@@ -154,8 +160,8 @@ def question(slug, module_slug, locale):
             qtype=qtype,
             qtype_name=QTYPE_NAMES[qtype],
             form=form,
-            is_translation=path != source_path,
-            source=source.get(qid) if path != source_path else None,
+            is_translation=is_translation,
+            source=key,
             content_dir=content_dir,
         ),
         status,
