@@ -158,7 +158,11 @@ def module_form() -> type[FlaskForm]:
             default=0,
             validators=[InputRequired(), NumberRange(min=0)],
         )
-        quiz_shuffle = BooleanField(_l("Shuffle questions and choices"))
+        quiz_shuffle = BooleanField(_l("Shuffle the order of the questions"))
+        quiz_shuffle_choices = BooleanField(
+            _l("Shuffle the choices of each question (the course's knowledge check always does)"),
+            default=True,
+        )
         quiz_questions_per_attempt = IntegerField(
             _l("Questions per attempt (empty: all)"), validators=[Optional(), NumberRange(min=1)]
         )

@@ -226,7 +226,13 @@ def _replace_quizzes(course: Course, pkg: package.CoursePackage) -> None:
             module.quiz = quiz
         if pkg.assessment:
             # The same questions before and after: the pre-test must not teach the answers.
-            settings = {"pass_mark": pkg.pass_mark, "max_attempts": 0, "feedback": "never"}
+            # Choices always shuffled: the same right position twice would be learnt, not known.
+            settings = {
+                "pass_mark": pkg.pass_mark,
+                "max_attempts": 0,
+                "feedback": "never",
+                "shuffle_choices": True,
+            }
             iri = activity_iri(course.slug, "assessment")
             quiz = quiz_services.replace_bank(
                 course.assessment_quiz or quiz_services.quiz_for_activity(iri),

@@ -87,6 +87,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "pass_mark": 70,
     "max_attempts": 0,
     "shuffle": False,
+    "shuffle_choices": True,
     "questions_per_attempt": None,
     "feedback": "after_submit",
     "grading": "highest",
@@ -148,6 +149,7 @@ def _settings(settings: Mapping[str, Any] | Any) -> dict[str, Any]:
         "pass_mark": is_int(merged["pass_mark"]) and 0 <= merged["pass_mark"] <= 100,
         "max_attempts": is_int(merged["max_attempts"]) and merged["max_attempts"] >= 0,
         "shuffle": isinstance(merged["shuffle"], bool),
+        "shuffle_choices": isinstance(merged["shuffle_choices"], bool),
         "questions_per_attempt": merged["questions_per_attempt"] is None
         or (is_int(merged["questions_per_attempt"]) and merged["questions_per_attempt"] >= 1),
         "feedback": merged["feedback"] in FEEDBACK_MODES,
@@ -271,6 +273,9 @@ def replace_bank(
     quiz.locales = [default_locale, *sorted(set(parsed) - {default_locale})]
     quiz.pass_mark, quiz.max_attempts = clean["pass_mark"], clean["max_attempts"]
     quiz.is_shuffled, quiz.questions_per_attempt = clean["shuffle"], clean["questions_per_attempt"]
+    # A knowledge check always shuffles its choices: a pre-test where the first choice is
+    # always right measures nothing.
+    quiz.has_shuffled_choices = clean["shuffle_choices"] or kind == "assessment"
     quiz.feedback, quiz.grading = clean["feedback"], clean["grading"]
     quiz.updated_at = utcnow()
     db.session.flush()
@@ -404,7 +409,8 @@ def _freeze(quiz: Quiz, locale: str, rng: random.Random) -> list[dict[str, Any]]
     if quiz.is_shuffled:
         rng.shuffle(units)
     chosen = [*intro, *(q for unit in units for q in unit), *outro]
-    return [{"qid": q.id, **QUESTION_TYPES[q.qtype].freeze(q, rng, quiz.is_shuffled)} for q in chosen]
+    choices = quiz.has_shuffled_choices or quiz.kind == "assessment"
+    return [{"qid": q.id, **QUESTION_TYPES[q.qtype].freeze(q, rng, choices)} for q in chosen]
 
 
 def get_attempt(user, quiz: Quiz, number: int) -> Attempt | None:

@@ -42,7 +42,8 @@ class QuizSettings:
 
     pass_mark: int | None = None
     max_attempts: int = 0
-    shuffle: bool = False
+    shuffle: bool = False  # the order of the questions
+    shuffle_choices: bool = True  # the order of each question's choices, per attempt
     questions_per_attempt: int | None = None
     feedback: str = "after_submit"
     grading: str = "highest"
