@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.core import markdown
 from lms.core.db import utcnow
-from lms.courses import archive, package
+from lms.courses import archive, package, signals
 from lms.courses.models import (
     Course,
     CourseFile,
@@ -518,9 +518,7 @@ def update_completion(user, course: Course, states: Iterable[ModuleState]) -> da
                 name=dict(course.titles),
                 result={"completion": True},
             )
-            hook = current_app.extensions.get("tamkeen-course-completed")
-            if hook:
-                hook(user, course)
+            signals.send_course_completed(current_app._get_current_object(), user, course)
     return enrolment.completed_at
 
 
