@@ -205,6 +205,16 @@ class ConfirmForm(FlaskForm):
     confirm = BooleanField(_l("Yes, delete it"))
 
 
+class PublishForm(FlaskForm):
+    """Publish the draft; stale or missing translations need the box ticked."""
+
+    accept_translations = BooleanField(
+        _l(
+            "Publish anyway: learners see a note on stale lessons, and the main language where a translation is missing"
+        )
+    )
+
+
 class OwnerForm(FlaskForm):
     """Add a co-trainer by username."""
 

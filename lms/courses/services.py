@@ -134,7 +134,9 @@ def import_package(pkg: package.CoursePackage) -> ImportResult:
     course.updated_at = utcnow()
     db.session.flush()
 
-    _replace_structure(course, pkg)
+    _replace_structure(
+        course, pkg, set(package.translations.stale(pkg.files, pkg.default_locale, pkg.translation_sources))
+    )
     _replace_quizzes(course, pkg)
     _replace_files(course, pkg)
     db.session.flush()
@@ -144,7 +146,7 @@ def import_package(pkg: package.CoursePackage) -> ImportResult:
     return ImportResult(course, status)
 
 
-def _replace_structure(course: Course, pkg: package.CoursePackage) -> None:
+def _replace_structure(course: Course, pkg: package.CoursePackage, stale: set[str]) -> None:
     modules = {m.slug: m for m in db.session.scalars(sa.select(Module).where(Module.course_id == course.id))}
     lessons = {
         lesson.slug: lesson
@@ -185,6 +187,7 @@ def _replace_structure(course: Course, pkg: package.CoursePackage) -> None:
                         title=lp.titles[locale],
                         body_md=body,
                         word_count=lp.word_counts.get(locale, 0),
+                        is_outdated=f"{mp.dirname}/{lp.filenames[locale]}" in stale,
                     )
                 )
     # Progress is keyed by lesson slug, so removing a lesson keeps learners' records of it.

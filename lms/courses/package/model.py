@@ -95,6 +95,8 @@ class CoursePackage:
     sources_md: str | None = None
     media: dict[str, bytes] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
+    # translations.toml: {translated lesson path, or quiz path#question id: source SHA-256}.
+    translation_sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def minutes(self) -> int:
