@@ -296,12 +296,33 @@ def test_the_translation_form_refuses_a_choice_fewer_with_a_located_message(clie
     assert draft_file(db, "sample-course", AR) == before
 
 
-def test_publishing_refuses_a_translation_with_another_answer_key(client, db, sign_in, sample):
+def test_pasting_a_translation_with_another_answer_key_is_refused(client, db, sign_in, sample):
     sign_in("owner")
+    before = draft_file(db, "sample-course", AR)
     text = "::m1-q01:: كم؟ {~47 =15 ~54 ~193}\n\n::m1-q02:: نص {TRUE}\n\n::m1-q03:: من؟ {=أ ~ب ~ج}\n"
     response = client.post_form(f"{QUIZ}/ar/source", {"kind": "gift", "mode": "replace", "text": text})
-    assert response.status_code == 303
-    response = client.post_form("/author/sample-course/publish", {"confirm": "y"})
-    html = response.get_data(as_text=True)
-    assert f"{AR}:1: question m1-q01: choice 1 is worth 0% here but 100% in {EN}" in html
+    assert response.status_code == 200
+    assert f"{AR}:1: question m1-q01: choice 1 is worth 0% here but 100% in {EN}" in response.get_data(
+        as_text=True
+    )
+    assert draft_file(db, "sample-course", AR) == before
+
+
+def test_publishing_refuses_a_translation_whose_source_key_changed(client, db, sign_in, sample):
+    sign_in("owner")
+    url = f"{QUIZ}/en/question?qid=m1-q01"
+    answers = (("47", "0"), ("15", "100"), ("54", "0"), ("193", "0"))
+    data = {
+        "qid": "m1-q01",
+        "text": "How many Member States sit on the Human Rights Council?",
+        "text_format": "moodle",
+        "base": base_of(client, url),
+        **rows("answers", [{"text": t, "percent": p} for t, p in answers]),
+    }
+    assert client.post_form(url, data).status_code == 303
+    page = client.get("/author/sample-course/publish").get_data(as_text=True)
+    assert f"{AR}:1: question m1-q01: choice 1 is worth 100% here but 0% in {EN}" in page
+    response = client.post_form("/author/sample-course/publish", {"accept_translations": "y"})
+    assert f"{AR}:1: question m1-q01" in response.get_data(as_text=True)
+    db.session.expire_all()
     assert sample.version == 1

@@ -194,6 +194,17 @@ def delete_question(slug, module_slug, locale, qid):
     return redirect(_bank_url("authoring.quiz", slug, module_slug, locale), 303)
 
 
+def _key_problems(text: str, path: str, source_text: str, source_path: str) -> list[str]:
+    """Return `path:line: message` for each translated question whose answer key is not the source's."""
+    source = {q.id: q for q in questions.parse(source_text) if q.id}
+    return [
+        f"{path}:{question.line}: {message}"
+        for question in questions.parse(text)
+        if question.id in source
+        for message in parity.differences(source[question.id], question, source_path)
+    ]
+
+
 @bp.route(
     "/<slug>/assessment/<locale>/source", defaults=ASSESSMENT, endpoint="quiz_source", methods=["GET", "POST"]
 )
@@ -202,7 +213,7 @@ def delete_question(slug, module_slug, locale, qid):
 )
 def quiz_source(slug, module_slug, locale):
     """Paste or upload GIFT or Aiken questions; errors are shown by line and nothing is saved."""
-    ws, files, info, mod, path, _source_path = _bank(slug, module_slug, locale)
+    ws, files, info, mod, path, source_path = _bank(slug, module_slug, locale)
     form = SourceForm()
     errors: list[str] = []
     current = drafts.text(files.get(path))
@@ -231,6 +242,9 @@ def quiz_source(slug, module_slug, locale):
                 if form.mode.data == "replace" or not current.strip()
                 else current.rstrip("\n") + "\n\n" + added
             )
+            if path != source_path:
+                errors = _key_problems(text, path, drafts.text(files.get(source_path)), source_path)
+        if not errors:
             services.apply(current_user, ws, {path: text.encode()}, "quiz.source", path, reviewed={path})
             db.session.commit()
             flash(
