@@ -107,6 +107,12 @@ def question(slug, module_slug, locale):
     if request.method == "GET":
         if original or from_source:
             form.fill(original or from_source, fixed=is_translation)
+            if key is not None and key.qtype != "truefalse":
+                # A translation that lost a choice or a pair gets its row back to fill in.
+                while len(form.answers.entries) < len(key.answers):
+                    form.answers.append_entry()
+                while len(form.pairs.entries) < len(key.pairs):
+                    form.pairs.append_entry()
         else:
             form.add_rows(qtype)
             if qtype == "multichoice":
