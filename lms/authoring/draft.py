@@ -169,6 +169,7 @@ def _quiz_settings(raw: Any) -> QuizSettings | None:
         pass_mark=_int(raw.get("pass_mark"), None),
         max_attempts=_int(raw.get("max_attempts"), 0) or 0,
         shuffle=raw.get("shuffle") is True,
+        shuffle_choices=raw.get("shuffle_choices") is not False,
         questions_per_attempt=_int(raw.get("questions_per_attempt"), None),
         feedback=feedback if isinstance(feedback, str) else defaults.feedback,
         grading=grading if isinstance(grading, str) else defaults.grading,

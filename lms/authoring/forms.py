@@ -27,6 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.core.i18n import LANGUAGE_NAMES
 from lms.courses.package import LOCALES
+from lms.quizzes import parity
 from lms.quizzes.types import Answer, MatchPair, Question, truefalse_answers
 
 SLUG = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Use lowercase letters, digits and single hyphens."))
@@ -157,7 +158,11 @@ def module_form() -> type[FlaskForm]:
             default=0,
             validators=[InputRequired(), NumberRange(min=0)],
         )
-        quiz_shuffle = BooleanField(_l("Shuffle questions and choices"))
+        quiz_shuffle = BooleanField(_l("Shuffle the order of the questions"))
+        quiz_shuffle_choices = BooleanField(
+            _l("Shuffle the choices of each question (the course's knowledge check always does)"),
+            default=True,
+        )
         quiz_questions_per_attempt = IntegerField(
             _l("Questions per attempt (empty: all)"), validators=[Optional(), NumberRange(min=1)]
         )
@@ -198,6 +203,16 @@ class ConfirmForm(FlaskForm):
     """A POST button protected by CSRF; deleting also needs the box ticked."""
 
     confirm = BooleanField(_l("Yes, delete it"))
+
+
+class PublishForm(FlaskForm):
+    """Publish the draft; stale or missing translations need the box ticked."""
+
+    accept_translations = BooleanField(
+        _l(
+            "Publish anyway: learners see a note on stale lessons, and the main language where a translation is missing"
+        )
+    )
 
 
 class OwnerForm(FlaskForm):
@@ -273,8 +288,14 @@ class QuestionForm(FlaskForm):
     feedback_false = StringField(_l("Feedback for “false”"), validators=[Length(max=2000)])
     base = HiddenField()
 
-    def add_rows(self, qtype: str, answers: int = 0, pairs: int = 0) -> None:
-        """Add empty rows so a trainer can add answers without JavaScript."""
+    def add_rows(self, qtype: str, answers: int = 0, pairs: int = 0, *, fixed: bool = False) -> None:
+        """Add empty rows so a trainer can add answers without JavaScript.
+
+        `fixed`: a translation, whose choices and pairs are the source's (only short-answer
+        questions may accept more answers in another language).
+        """
+        if fixed and qtype != "shortanswer":
+            return
         if qtype in ("multichoice", "multiresponse", "shortanswer", "numerical"):
             while len(self.answers.entries) < max(answers + 2, 5):
                 self.answers.append_entry()
@@ -282,7 +303,7 @@ class QuestionForm(FlaskForm):
             while len(self.pairs.entries) < max(pairs + 2, 5):
                 self.pairs.append_entry()
 
-    def fill(self, question: Question) -> None:
+    def fill(self, question: Question, *, fixed: bool = False) -> None:
         """Show an existing question in the form."""
         self.qid.data, self.text.data, self.text_after.data = question.id, question.text, question.text_after
         self.text_format.data, self.general_feedback.data = question.text_format, question.general_feedback
@@ -303,17 +324,24 @@ class QuestionForm(FlaskForm):
             self.pairs.append_entry()
             self.pairs.entries[-1].form.left.data = pair.left
             self.pairs.entries[-1].form.right.data = pair.right
-        self.add_rows(question.qtype, len(question.answers), len(question.pairs))
+        self.add_rows(question.qtype, len(question.answers), len(question.pairs), fixed=fixed)
 
-    def question(self, qtype: str, category: str | None = None) -> Question | None:
-        """Build the GIFT question the form describes, or add the reason to form_errors."""
+    def question(
+        self, qtype: str, category: str | None = None, *, key: Question | None = None
+    ) -> Question | None:
+        """Build the GIFT question the form describes, or add the reason to form_errors.
+
+        `key`: the source question of a translation; its weights, numbers and tolerances are
+        taken, whatever the form says (parity.differences tells what still does not match).
+        """
         try:
-            return self._build(qtype, category)
+            built = self._build(qtype, category, checked=key is None)
         except ValueError as error:
             self.form_errors.append(str(error))
             return None
+        return built if key is None else parity.adopt_key(key, built)
 
-    def _build(self, qtype: str, category: str | None) -> Question:
+    def _build(self, qtype: str, category: str | None, *, checked: bool = True) -> Question:
         common = {
             "qtype": qtype,
             "id": self.qid.data.strip(),
@@ -346,14 +374,16 @@ class QuestionForm(FlaskForm):
         text_after = (self.text_after.data or "").strip()
         text_after = f" {text_after}" if text_after and qtype in ("multichoice", "shortanswer") else ""
         if qtype == "numerical":
-            return Question(**common, answers=tuple(_numerical(rows)))
+            return Question(**common, answers=tuple(_numerical(rows, checked=checked)))
         default = 100 if qtype == "shortanswer" else 0
         percents = [default if r.percent.data is None else r.percent.data for r in rows]
         answers = [
             Answer(r.text.data.strip(), percent / 100, (r.feedback.data or "").strip())
             for r, percent in zip(rows, percents, strict=True)
         ]
-        if qtype == "shortanswer":
+        if not checked:
+            pass  # a translation: the source's key is checked against it instead
+        elif qtype == "shortanswer":
             if not any(p > 0 for p in percents):
                 raise ValueError(_("Give at least one accepted answer with a percentage above 0."))
         elif len(answers) < 2:
@@ -369,7 +399,7 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def _numerical(rows: list[AnswerForm]) -> list[Answer]:
+def _numerical(rows: list[AnswerForm], *, checked: bool = True) -> list[Answer]:
     answers = []
     for row in rows:
         raw, tolerance_raw = row.text.data.strip(), (row.tolerance.data or "").strip()
@@ -386,6 +416,6 @@ def _numerical(rows: list[AnswerForm]) -> list[Answer]:
         if not (math.isfinite(value) and math.isfinite(tolerance)) or tolerance < 0:
             raise ValueError(_("“%(value)s” is not a number.", value=raw))
         answers.append(Answer("", percent / 100, feedback, value=value, tolerance=tolerance))
-    if not any(a.fraction > 0 for a in answers):
+    if checked and not any(a.fraction > 0 for a in answers):
         raise ValueError(_("Give at least one accepted number with a percentage above 0."))
     return answers

@@ -6,9 +6,9 @@ and the layout a trainer keeps in git survive a web edit.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 
+from lms.courses.package import translations
 from lms.quizzes import aiken, gift
 from lms.quizzes.gift_dump import dump_question
 from lms.quizzes.types import Question
@@ -34,12 +34,8 @@ def parse(text: str) -> list[Question]:
 
 
 def question_hash(question: Question) -> str:
-    """Hash what a question says (not where it sits in the file)."""
-    try:
-        canonical = dump_question(question)
-    except ValueError:
-        canonical = repr(question)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """Hash what a question says (not where it sits in the file), as translations.toml records it."""
+    return translations.question_hash(question)
 
 
 def hashes(text: str) -> dict[str, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import tempfile
+import tomllib
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from . import images, lookups, questions
 from .models import CourseOwner, Draft, DraftChange, DraftFile, FileRevision, TranslationSource
 
 AUTHOR_ROLES = (Role.TRAINER, Role.ADMIN)
+TRANSLATIONS_FILE = package.translations.FILENAME
 HISTORY_LIMIT = 200
 # What each change is called in the history (codes are stored; names are shown translated).
 ACTIONS = {
@@ -71,6 +73,10 @@ class AuthoringError(Exception):
 
 class Conflict(AuthoringError):
     """The file changed since the editor loaded it."""
+
+
+class UnconfirmedTranslations(AuthoringError):
+    """Some translations are stale or missing and the trainer has not said to publish anyway."""
 
 
 class Problems(AuthoringError):
@@ -378,7 +384,10 @@ def _write(user, found: Draft, changes: dict[str, bytes | None], action: str, de
         )
     found.updated_at = now
     db.session.flush()
-    _track_translations(found, actual, old, reviewed)
+    # Starting a draft from, or going back to, a published course that has no translations.toml
+    # changes nothing: the file is only added with a real change.
+    derive = action not in ("start", "reset") or bool(actual.get(TRANSLATIONS_FILE))
+    _track_translations(found, actual, old, reviewed, derive_file=derive)
     return change
 
 
@@ -386,7 +395,12 @@ def _write(user, found: Draft, changes: dict[str, bytes | None], action: str, de
 
 
 def _track_translations(
-    found: Draft, actual: dict[str, bytes | None], old: dict[str, bytes], reviewed: set[str]
+    found: Draft,
+    actual: dict[str, bytes | None],
+    old: dict[str, bytes],
+    reviewed: set[str],
+    *,
+    derive_file: bool = True,
 ):
     """Remember the source hash of every translation written now (files, and quiz questions)."""
     touched = set(actual) | reviewed
@@ -429,6 +443,49 @@ def _track_translations(
             written = path in reviewed or before.get(qid) != digest or f"{path}#{qid}" not in records
             if written and qid in source_hashes:
                 record(f"{path}#{qid}", f"{source}#{qid}", source_hashes[qid])
+    if actual.get(TRANSLATIONS_FILE):
+        # A package brought its own record (an import, the published course): it says which
+        # source each translation was made from, so stale marks survive export, git and import.
+        for key, digest in _listed_sources(actual[TRANSLATIONS_FILE]).items():
+            located = package.translations.source_of(key, default)
+            if located is not None and key.split("#", 1)[0] in files:
+                source, qid = located
+                record(key, f"{source}#{qid}" if qid else source, digest)
+    db.session.flush()
+    if derive_file:
+        _write_translations_file(found, {path: row.source_sha256 for path, row in records.items()})
+
+
+def _listed_sources(data: bytes) -> dict[str, str]:
+    """Read translations.toml leniently (the package check reports what is wrong with it)."""
+    try:
+        parsed = tomllib.loads(drafts.text(data))
+    except tomllib.TOMLDecodeError:
+        return {}
+    return package.translations.check(parsed, "")[0]
+
+
+def _write_translations_file(found: Draft, sources: dict[str, str]) -> None:
+    """Keep the draft's translations.toml equal to what `translation_sources` records.
+
+    It is derived data, so it is written without a revision of its own.
+    """
+    row = db.session.scalar(
+        sa.select(DraftFile).where(DraftFile.draft_id == found.id, DraftFile.path == TRANSLATIONS_FILE)
+    )
+    if not sources:
+        if row is not None:
+            db.session.delete(row)
+            db.session.flush()
+        return
+    data = package.translations.render(sources)
+    digest = drafts.sha256(data)
+    if row is None:
+        row = DraftFile(draft_id=found.id, path=TRANSLATIONS_FILE)
+        db.session.add(row)
+    elif row.sha256 == digest:
+        return
+    row.data, row.sha256, row.updated_at = data, digest, utcnow()
     db.session.flush()
 
 
@@ -520,6 +577,28 @@ def translation_table(ws: Workspace) -> tuple[drafts.Outline, list[TranslationRo
         cells = {loc: quiz_cell(files, records, f"assessment.{loc}.gift", source) for loc in info.locales}
         rows.append(TranslationRow("assessment", None, None, cells))
     return info, rows
+
+
+@dataclass(frozen=True)
+class TranslationIssue:
+    """A translation that is stale or missing, as publishing lists it."""
+
+    path: str
+    state: str  # "stale" or "missing"
+    questions: tuple[str, ...] = ()  # the question ids concerned, for a quiz
+
+
+def translation_issues(ws: Workspace) -> list[TranslationIssue]:
+    """Return the stale and missing translations of the course being edited."""
+    _info, rows = translation_table(ws)
+    issues = []
+    for row in rows:
+        for cell in row.cells.values():
+            if cell.state == "stale":
+                issues.append(TranslationIssue(cell.path, "stale", tuple(cell.stale)))
+            elif cell.state == "missing":
+                issues.append(TranslationIssue(cell.path, "missing", tuple(cell.missing)))
+    return issues
 
 
 def translation_records(ws: Workspace) -> dict[str, str]:
@@ -784,11 +863,13 @@ def check(ws: Workspace) -> list[package.Problem]:
     return package.validate_files(current_files(ws), folder_name=ws.slug)
 
 
-def publish(user, ws: Workspace) -> int:
+def publish(user, ws: Workspace, *, accept_translations: bool = False) -> int:
     """Validate the draft, raise its version and import it as `flask courses import` does.
 
-    All or nothing: on any problem nothing is written. Learners' progress is keyed by lesson
-    slug, so the import keeps it. Returns the published version.
+    All or nothing: on any problem nothing is written. Stale or missing translations are
+    published only when `accept_translations` says so (UnconfirmedTranslations otherwise).
+    Learners' progress is keyed by lesson slug, so the import keeps it. Returns the published
+    version.
     """
     if ws.draft is None or not has_unpublished_changes(ws):
         raise AuthoringError(_("There is nothing new to publish."))
@@ -796,6 +877,10 @@ def publish(user, ws: Workspace) -> int:
     problems = package.validate_files(files, folder_name=ws.slug)
     if problems:
         raise Problems(_("The course has problems; nothing was published."), problems)
+    if not accept_translations and translation_issues(ws):
+        raise UnconfirmedTranslations(
+            _("Some translations are stale or missing: confirm that you want to publish them as they are.")
+        )
     settings = drafts.course_settings(files["course.toml"], ws.slug)
     version = settings["version"]
     if ws.course is not None and version <= ws.course.version:

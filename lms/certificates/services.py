@@ -446,6 +446,25 @@ def request_certificate(user, course, name: str | None, locale: str | None) -> C
     return pending
 
 
+def issue_on_completion(sender, /, *, user, course) -> None:
+    """Issue the certificate a learner asked for before completing, now that they have (flushes).
+
+    Subscribed to `courses.signals.course_completed`, so it runs in the transaction that records
+    the completion. A failure (the PDF cannot be rendered or stored, the name cannot be printed)
+    must not undo the completion: it is rolled back to a savepoint, logged, and the request stays
+    pending for `flask certificates issue`.
+    """
+    pending = pending_request(user, course)
+    if pending is None or not course.has_certificate:
+        return
+    locale = pending.locale if pending.locale in course.locales else course.default_locale
+    try:
+        with db.session.begin_nested():
+            issue_certificate(user, course, pending.name_on_certificate, locale)
+    except CertificateError as error:
+        log.warning("certificate request %s not issued on completion: %s", pending.id, error)
+
+
 # Stored PDFs -----------------------------------------------------------------------------------
 
 

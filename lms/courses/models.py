@@ -128,6 +128,8 @@ class LessonContent(db.Model):
     title: Mapped[str] = mapped_column(sa.String(300))
     body_md: Mapped[str] = mapped_column(sa.Text)
     word_count: Mapped[int]
+    # A translation made from an older text of its source (translations.toml): learners see a note.
+    is_outdated: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class MediaFile(db.Model):

@@ -60,6 +60,8 @@ class LessonPage:
     html: str
     previous: LessonItem | None
     next: LessonItem | None
+    # A translation older than its source (translations.toml says it was made from another text).
+    is_outdated: bool = False
     # The page's body around the learner's own part, once per URL prefix (see courses.views.lesson).
     bodies: dict[str, tuple[str, str]] = field(default_factory=dict, compare=False)
 
@@ -146,7 +148,9 @@ def lesson_page(outline: CourseOutline, lesson: LessonItem, locale: str) -> Less
     contents = {
         c.locale: c
         for c in db.session.execute(
-            sa.select(LessonContent.locale, LessonContent.title, LessonContent.body_md).where(
+            sa.select(
+                LessonContent.locale, LessonContent.title, LessonContent.body_md, LessonContent.is_outdated
+            ).where(
                 LessonContent.lesson_id == lesson.id,
                 LessonContent.locale.in_({locale, outline.default_locale}),
             )
@@ -164,6 +168,7 @@ def lesson_page(outline: CourseOutline, lesson: LessonItem, locale: str) -> Less
         html=services.render_lesson(content.body_md, outline.slug, outline.media_sizes),
         previous=outline.lesson_at(lesson.sequence - 1),
         next=outline.lesson_at(lesson.sequence + 1),
+        is_outdated=content.is_outdated and content.locale != outline.default_locale,
     )
     outline.pages[(lesson.id, locale)] = page
     return page

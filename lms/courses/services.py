@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.core import markdown
 from lms.core.db import utcnow
-from lms.courses import archive, package
+from lms.courses import archive, package, signals
 from lms.courses.models import (
     Course,
     CourseFile,
@@ -134,7 +134,9 @@ def import_package(pkg: package.CoursePackage) -> ImportResult:
     course.updated_at = utcnow()
     db.session.flush()
 
-    _replace_structure(course, pkg)
+    _replace_structure(
+        course, pkg, set(package.translations.stale(pkg.files, pkg.default_locale, pkg.translation_sources))
+    )
     _replace_quizzes(course, pkg)
     _replace_files(course, pkg)
     db.session.flush()
@@ -145,7 +147,7 @@ def import_package(pkg: package.CoursePackage) -> ImportResult:
     return ImportResult(course, status)
 
 
-def _replace_structure(course: Course, pkg: package.CoursePackage) -> None:
+def _replace_structure(course: Course, pkg: package.CoursePackage, stale: set[str]) -> None:
     modules = {m.slug: m for m in db.session.scalars(sa.select(Module).where(Module.course_id == course.id))}
     lessons = {
         lesson.slug: lesson
@@ -186,6 +188,7 @@ def _replace_structure(course: Course, pkg: package.CoursePackage) -> None:
                         title=lp.titles[locale],
                         body_md=body,
                         word_count=lp.word_counts.get(locale, 0),
+                        is_outdated=f"{mp.dirname}/{lp.filenames[locale]}" in stale,
                     )
                 )
     # Progress is keyed by lesson slug, so removing a lesson keeps learners' records of it.
@@ -227,7 +230,13 @@ def _replace_quizzes(course: Course, pkg: package.CoursePackage) -> None:
             module.quiz = quiz
         if pkg.assessment:
             # The same questions before and after: the pre-test must not teach the answers.
-            settings = {"pass_mark": pkg.pass_mark, "max_attempts": 0, "feedback": "never"}
+            # Choices always shuffled: the same right position twice would be learnt, not known.
+            settings = {
+                "pass_mark": pkg.pass_mark,
+                "max_attempts": 0,
+                "feedback": "never",
+                "shuffle_choices": True,
+            }
             iri = activity_iri(course.slug, "assessment")
             quiz = quiz_services.replace_bank(
                 course.assessment_quiz or quiz_services.quiz_for_activity(iri),
@@ -520,9 +529,7 @@ def update_completion(user, course: Course, states: Iterable[ModuleState]) -> da
                 name=dict(course.titles),
                 result={"completion": True},
             )
-            hook = current_app.extensions.get("tamkeen-course-completed")
-            if hook:
-                hook(user, course)
+            signals.send_course_completed(current_app._get_current_object(), user, course)
     return enrolment.completed_at
 
 

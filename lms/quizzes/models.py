@@ -63,7 +63,9 @@ class Quiz(db.Model):
     activity_id: Mapped[str] = mapped_column(sa.String(500), unique=True)
     pass_mark: Mapped[int] = mapped_column(default=70)
     max_attempts: Mapped[int] = mapped_column(default=0)  # 0: unlimited
-    is_shuffled: Mapped[bool] = mapped_column(default=False)
+    is_shuffled: Mapped[bool] = mapped_column(default=False)  # the order of the questions
+    # The order of each multiple-choice, multiple-response and matching question's choices.
+    has_shuffled_choices: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     questions_per_attempt: Mapped[int | None]  # None: every question
     feedback: Mapped[str] = mapped_column(sa.String(16), default="after_submit")
     grading: Mapped[str] = mapped_column(sa.String(16), default="highest")
@@ -83,6 +85,7 @@ class Quiz(db.Model):
             "pass_mark": self.pass_mark,
             "max_attempts": self.max_attempts,
             "shuffle": self.is_shuffled,
+            "shuffle_choices": self.has_shuffled_choices,
             "questions_per_attempt": self.questions_per_attempt,
             "feedback": self.feedback,
             "grading": self.grading,

@@ -23,7 +23,7 @@ from lms.accounts import services as account_services
 from lms.core.db import utcnow
 from lms.core.i18n import text_direction
 from lms.extensions import db
-from lms.quizzes import gift, scoring, types
+from lms.quizzes import gift, parity, scoring, types
 from lms.quizzes.models import (
     FEEDBACK_MODES,
     GRADING_MODES,
@@ -87,6 +87,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "pass_mark": 70,
     "max_attempts": 0,
     "shuffle": False,
+    "shuffle_choices": True,
     "questions_per_attempt": None,
     "feedback": "after_submit",
     "grading": "highest",
@@ -148,6 +149,7 @@ def _settings(settings: Mapping[str, Any] | Any) -> dict[str, Any]:
         "pass_mark": is_int(merged["pass_mark"]) and 0 <= merged["pass_mark"] <= 100,
         "max_attempts": is_int(merged["max_attempts"]) and merged["max_attempts"] >= 0,
         "shuffle": isinstance(merged["shuffle"], bool),
+        "shuffle_choices": isinstance(merged["shuffle_choices"], bool),
         "questions_per_attempt": merged["questions_per_attempt"] is None
         or (is_int(merged["questions_per_attempt"]) and merged["questions_per_attempt"] >= 1),
         "feedback": merged["feedback"] in FEEDBACK_MODES,
@@ -191,7 +193,8 @@ def _parse_banks(
         if not any(is_scored(q) for q in questions):
             problems.append(BankProblem(locale, 0, "the bank has no question to answer"))
         parsed[locale] = questions
-    reference = {q.id: q.qtype for q in parsed.get(default_locale, ())}
+    sources = {q.id: q for q in parsed.get(default_locale, ())}
+    reference = {qid: q.qtype for qid, q in sources.items()}
     for locale, questions in parsed.items():
         if locale == default_locale or default_locale not in parsed:
             continue
@@ -222,6 +225,12 @@ def _parse_banks(
                         f"question {question.id} is {question.qtype} here but {reference[question.id]} in {default_locale}",
                     )
                 )
+            else:
+                # A translation scores exactly as the default locale: same answer key.
+                problems += [
+                    BankProblem(locale, question.line, message)
+                    for message in parity.differences(sources[question.id], question, default_locale)
+                ]
     return parsed, problems
 
 
@@ -264,6 +273,9 @@ def replace_bank(
     quiz.locales = [default_locale, *sorted(set(parsed) - {default_locale})]
     quiz.pass_mark, quiz.max_attempts = clean["pass_mark"], clean["max_attempts"]
     quiz.is_shuffled, quiz.questions_per_attempt = clean["shuffle"], clean["questions_per_attempt"]
+    # A knowledge check always shuffles its choices: a pre-test where the first choice is
+    # always right measures nothing.
+    quiz.has_shuffled_choices = clean["shuffle_choices"] or kind == "assessment"
     quiz.feedback, quiz.grading = clean["feedback"], clean["grading"]
     quiz.updated_at = utcnow()
     db.session.flush()
@@ -397,7 +409,8 @@ def _freeze(quiz: Quiz, locale: str, rng: random.Random) -> list[dict[str, Any]]
     if quiz.is_shuffled:
         rng.shuffle(units)
     chosen = [*intro, *(q for unit in units for q in unit), *outro]
-    return [{"qid": q.id, **QUESTION_TYPES[q.qtype].freeze(q, rng, quiz.is_shuffled)} for q in chosen]
+    choices = quiz.has_shuffled_choices or quiz.kind == "assessment"
+    return [{"qid": q.id, **QUESTION_TYPES[q.qtype].freeze(q, rng, choices)} for q in chosen]
 
 
 def get_attempt(user, quiz: Quiz, number: int) -> Attempt | None:

@@ -138,7 +138,7 @@ OWNERSHIP: dict[tuple[str, str], list[OwnCase]] = {
         OwnCase(S + "/revisions/{foreign_rev}/restore", WRONG, label="revision of another course"),
     ],
     ("authoring.publish", "GET"): [OwnCase(f"{S}/publish", 200)],
-    ("authoring.publish", "POST"): [OwnCase(f"{S}/publish", 303)],
+    ("authoring.publish", "POST"): [OwnCase(f"{S}/publish", 303, data={"accept_translations": "y"})],
     ("authoring.reset", "POST"): [OwnCase(f"{S}/reset", 303, {"confirm": "y"})],
     ("authoring.export_draft", "GET"): [OwnCase(f"{S}/export.zip", 200)],
     ("authoring.export_published", "GET"): [OwnCase(f"{S}/published.zip", 200)],

@@ -155,7 +155,10 @@ def test_a_translation_is_edited_beside_its_source_and_goes_stale(client, db, si
         "text": "كم عدد أعضاء المجلس؟",
         "text_format": "moodle",
         "base": base_of(client, url),
-        **rows("answers", [{"text": "47", "percent": "100"}, {"text": "15", "percent": "0"}]),
+        **rows(
+            "answers",
+            [{"text": t, "percent": p} for t, p in (("47", "100"), ("15", "0"), ("54", "0"), ("193", "0"))],
+        ),
     }
     assert client.post_form(url, data).status_code == 303
     assert bank(db, AR)["m1-q01"].text == "كم عدد أعضاء المجلس؟"
@@ -238,3 +241,88 @@ def test_new_questions_are_added_in_the_main_language_only(client, sign_in, samp
     assert client.get(f"{QUIZ}/en/question?qtype=nonsense").status_code == 404
     assert client.get(f"{QUIZ}/en/question?qid=no-such-id").status_code == 404
     assert client.get(f"{QUIZ}/fr").status_code == 404  # not a language of the course
+
+
+def test_the_translation_form_shows_the_answer_key_read_only_and_keeps_it(client, db, sign_in, sample):
+    sign_in("owner")
+    url = f"{QUIZ}/ar/question?qid=m1-q01"
+    page = client.get(url).get_data(as_text=True)
+    assert "translators translate words, not scores" in page
+    assert page.count("readonly") == 4  # one percentage per choice, and no extra rows
+    # A translator who moves the 100% (by hand-editing the form) changes words, not scores.
+    data = {
+        "qid": "m1-q01",
+        "text": "كم دولة في المجلس؟",
+        "text_format": "moodle",
+        "base": base_of(client, url),
+        **rows(
+            "answers",
+            [{"text": t, "percent": p} for t, p in (("47", "0"), ("15", "100"), ("54", "0"), ("193", "0"))],
+        ),
+    }
+    assert client.post_form(url, data).status_code == 303
+    saved = bank(db, AR)["m1-q01"]
+    assert saved.text == "كم دولة في المجلس؟"
+    assert [a.fraction for a in saved.answers] == [a.fraction for a in bank(db, EN)["m1-q01"].answers]
+
+    true_false = f"{QUIZ}/ar/question?qid=m1-q02"
+    assert "disabled" in client.get(true_false).get_data(as_text=True)
+    data = {
+        "qid": "m1-q02",
+        "text": "نص",
+        "text_format": "moodle",
+        "correct": "false",
+        "base": base_of(client, true_false),
+    }
+    assert client.post_form(true_false, data).status_code == 303
+    assert bank(db, AR)["m1-q02"].truefalse_answer is True
+
+
+def test_the_translation_form_refuses_a_choice_fewer_with_a_located_message(client, db, sign_in, sample):
+    sign_in("owner")
+    url = f"{QUIZ}/ar/question?qid=m1-q01"
+    before = draft_file(db, "sample-course", AR)
+    data = {
+        "qid": "m1-q01",
+        "text": "كم؟",
+        "text_format": "moodle",
+        "base": base_of(client, url),
+        **rows("answers", [{"text": "47", "percent": "100"}, {"text": "15", "percent": "0"}]),
+    }
+    response = client.post_form(url, data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f"{AR}:1: question m1-q01: 2 choices here but 4 in {EN}" in html
+    assert draft_file(db, "sample-course", AR) == before
+
+
+def test_pasting_a_translation_with_another_answer_key_is_refused(client, db, sign_in, sample):
+    sign_in("owner")
+    before = draft_file(db, "sample-course", AR)
+    text = "::m1-q01:: كم؟ {~47 =15 ~54 ~193}\n\n::m1-q02:: نص {TRUE}\n\n::m1-q03:: من؟ {=أ ~ب ~ج}\n"
+    response = client.post_form(f"{QUIZ}/ar/source", {"kind": "gift", "mode": "replace", "text": text})
+    assert response.status_code == 200
+    assert f"{AR}:1: question m1-q01: choice 1 is worth 0% here but 100% in {EN}" in response.get_data(
+        as_text=True
+    )
+    assert draft_file(db, "sample-course", AR) == before
+
+
+def test_publishing_refuses_a_translation_whose_source_key_changed(client, db, sign_in, sample):
+    sign_in("owner")
+    url = f"{QUIZ}/en/question?qid=m1-q01"
+    answers = (("47", "0"), ("15", "100"), ("54", "0"), ("193", "0"))
+    data = {
+        "qid": "m1-q01",
+        "text": "How many Member States sit on the Human Rights Council?",
+        "text_format": "moodle",
+        "base": base_of(client, url),
+        **rows("answers", [{"text": t, "percent": p} for t, p in answers]),
+    }
+    assert client.post_form(url, data).status_code == 303
+    page = client.get("/author/sample-course/publish").get_data(as_text=True)
+    assert f"{AR}:1: question m1-q01: choice 1 is worth 100% here but 0% in {EN}" in page
+    response = client.post_form("/author/sample-course/publish", {"accept_translations": "y"})
+    assert f"{AR}:1: question m1-q01" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert sample.version == 1

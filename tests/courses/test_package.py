@@ -342,7 +342,7 @@ def test_layout_problems_with_modules_and_lessons():
         "04-empty:0: the module has no lessons",
         "05-no-toml/module.toml:0: module.toml is missing",
         "06-nested/extra/01-hidden.en.md:0: unknown file: module folders hold no sub-folders",
-        "README.md:0: unknown file: a course folder holds course.toml, sources.md, "
+        "README.md:0: unknown file: a course folder holds course.toml, sources.md, translations.toml, "
         "assessment.LOCALE.gift, NN-slug module folders and media/",
         "intro:0: unknown folder: module folders are named NN-slug, such as 01-basics",
     ]

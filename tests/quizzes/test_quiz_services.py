@@ -104,6 +104,7 @@ def test_replace_bank_stores_one_row_per_question_and_locale(make_quiz, db):
         "pass_mark": 60,
         "max_attempts": 2,
         "shuffle": True,
+        "shuffle_choices": True,
         "questions_per_attempt": None,
         "feedback": "after_submit",
         "grading": "highest",

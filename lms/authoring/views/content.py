@@ -71,6 +71,7 @@ def module(slug, module_slug):
             quiz.shuffle,
             quiz.questions_per_attempt,
         )
+        form.quiz_shuffle_choices.data = quiz.shuffle_choices
         form.quiz_feedback.data, form.quiz_grading.data = quiz.feedback, quiz.grading
         for code in LOCALES:
             form[f"title_{code}"].data = mod.titles.get(code, "")
@@ -84,6 +85,7 @@ def module(slug, module_slug):
                 pass_mark=form.quiz_pass_mark.data,
                 max_attempts=form.quiz_max_attempts.data,
                 shuffle=form.quiz_shuffle.data,
+                shuffle_choices=form.quiz_shuffle_choices.data,
                 questions_per_attempt=form.quiz_questions_per_attempt.data,
                 feedback=form.quiz_feedback.data,
                 grading=form.quiz_grading.data,

@@ -7,7 +7,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from lms.authoring import draft as drafts
 from lms.authoring import services
-from lms.authoring.forms import ConfirmForm, NewCourseForm, OwnerForm, UploadForm, settings_form
+from lms.authoring.forms import ConfirmForm, NewCourseForm, OwnerForm, PublishForm, UploadForm, settings_form
 from lms.authoring.views.common import bp, diff, ui_locale, workspace_or_404
 from lms.courses import archive
 from lms.courses.package import LOCALES
@@ -227,11 +227,15 @@ def restore(slug, revision_id):
 def publish(slug):
     """Check the draft and publish it: all or nothing, learners' progress kept."""
     ws = workspace_or_404(slug)
-    form = ConfirmForm()
+    form = PublishForm()
     message = None
     if request.method == "POST" and form.validate_on_submit():
         try:
-            version = services.publish(current_user, ws)
+            version = services.publish(current_user, ws, accept_translations=form.accept_translations.data)
+        except services.UnconfirmedTranslations as error:
+            db.session.rollback()
+            ws = workspace_or_404(slug)
+            message = str(error)
         except services.Problems as error:
             db.session.rollback()
             ws = workspace_or_404(slug)
@@ -250,6 +254,7 @@ def publish(slug):
         info=services.outline(ws),
         problems=services.check(ws),
         has_changes=services.has_unpublished_changes(ws),
+        issues=services.translation_issues(ws),
         message=message,
         form=form,
     )

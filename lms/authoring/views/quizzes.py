@@ -21,7 +21,7 @@ from lms.authoring.views.common import (
     workspace_or_404,
 )
 from lms.extensions import db
-from lms.quizzes import gift
+from lms.quizzes import gift, parity
 
 ASSESSMENT = {"module_slug": None}
 
@@ -102,9 +102,17 @@ def question(slug, module_slug, locale):
     qtype = (original or from_source).qtype if qid else request.args["qtype"]
     form = QuestionForm()
     status = 200
+    is_translation = path != source_path
+    key = source.get(qid) if is_translation else None
     if request.method == "GET":
         if original or from_source:
-            form.fill(original or from_source)
+            form.fill(original or from_source, fixed=is_translation)
+            if key is not None and key.qtype != "truefalse":
+                # A translation that lost a choice or a pair gets its row back to fill in.
+                while len(form.answers.entries) < len(key.answers):
+                    form.answers.append_entry()
+                while len(form.pairs.entries) < len(key.pairs):
+                    form.pairs.append_entry()
         else:
             form.add_rows(qtype)
             if qtype == "multichoice":
@@ -115,13 +123,17 @@ def question(slug, module_slug, locale):
         form.qid.data = new_id
         if new_id != qid and new_id in bank:
             form.qid.errors = [_("Another question of this quiz has this id.")]
-        elif (built := form.question(qtype)) is not None:
+        elif (built := form.question(qtype, key=key)) is not None:
             updated = (
                 questions.replace_question(text, qid, built)
                 if original
                 else questions.append_question(text, built)
             )
             problems = gift.check(updated)
+            if not problems and key is not None:
+                # Translators translate words, not scores: the answer key must stay the source's.
+                line = next((q.line for q in questions.parse(updated) if q.id == new_id), 0)
+                problems = [(line, message) for message in parity.differences(key, built, source_path)]
             if problems:
                 form.form_errors += [f"{path}:{line}: {message}" for line, message in problems]
             else:
@@ -143,7 +155,7 @@ def question(slug, module_slug, locale):
                     db.session.commit()
                     flash(_("The question is saved in the draft."))
                     return redirect(_bank_url("authoring.quiz", slug, module_slug, locale), 303)
-        form.add_rows(qtype, len(form.answers.entries), len(form.pairs.entries))
+        form.add_rows(qtype, len(form.answers.entries), len(form.pairs.entries), fixed=is_translation)
     return (
         render_template(
             "authoring/question.html",
@@ -154,8 +166,8 @@ def question(slug, module_slug, locale):
             qtype=qtype,
             qtype_name=QTYPE_NAMES[qtype],
             form=form,
-            is_translation=path != source_path,
-            source=source.get(qid) if path != source_path else None,
+            is_translation=is_translation,
+            source=key,
             content_dir=content_dir,
         ),
         status,
@@ -188,6 +200,17 @@ def delete_question(slug, module_slug, locale, qid):
     return redirect(_bank_url("authoring.quiz", slug, module_slug, locale), 303)
 
 
+def _key_problems(text: str, path: str, source_text: str, source_path: str) -> list[str]:
+    """Return `path:line: message` for each translated question whose answer key is not the source's."""
+    source = {q.id: q for q in questions.parse(source_text) if q.id}
+    return [
+        f"{path}:{question.line}: {message}"
+        for question in questions.parse(text)
+        if question.id in source
+        for message in parity.differences(source[question.id], question, source_path)
+    ]
+
+
 @bp.route(
     "/<slug>/assessment/<locale>/source", defaults=ASSESSMENT, endpoint="quiz_source", methods=["GET", "POST"]
 )
@@ -196,7 +219,7 @@ def delete_question(slug, module_slug, locale, qid):
 )
 def quiz_source(slug, module_slug, locale):
     """Paste or upload GIFT or Aiken questions; errors are shown by line and nothing is saved."""
-    ws, files, info, mod, path, _source_path = _bank(slug, module_slug, locale)
+    ws, files, info, mod, path, source_path = _bank(slug, module_slug, locale)
     form = SourceForm()
     errors: list[str] = []
     current = drafts.text(files.get(path))
@@ -225,6 +248,9 @@ def quiz_source(slug, module_slug, locale):
                 if form.mode.data == "replace" or not current.strip()
                 else current.rstrip("\n") + "\n\n" + added
             )
+            if path != source_path:
+                errors = _key_problems(text, path, drafts.text(files.get(source_path)), source_path)
+        if not errors:
             services.apply(current_user, ws, {path: text.encode()}, "quiz.source", path, reviewed={path})
             db.session.commit()
             flash(

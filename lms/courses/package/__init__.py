@@ -3,6 +3,7 @@
 Pure code: no Flask and no database. docs/course-format.md is the normative description.
 """
 
+from . import translations
 from .model import (
     LOCALES,
     MEDIA_MAX_BYTES,
@@ -31,6 +32,7 @@ __all__ = [
     "load_files",
     "render_course_toml",
     "render_module_toml",
+    "translations",
     "validate",
     "validate_files",
     "write",

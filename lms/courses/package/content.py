@@ -9,7 +9,8 @@ from functools import cache
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from lms.quizzes import gift
+from lms.quizzes import gift, parity
+from lms.quizzes.types import Question
 
 from .model import MEDIA_MAX_BYTES, Problem
 
@@ -149,11 +150,12 @@ def check_quizzes(
     """Check GIFT files of one quiz (locale -> (path, text)); return question counts and problems.
 
     Every question needs an id, ids are unique in a file, and each locale has the same ids with
-    the same question types as the reference (default) locale.
+    the same question types and the same answer key as the reference (default) locale.
     """
     problems: list[Problem] = []
     counts: dict[str, int] = {}
     found: dict[str, dict[str, tuple[str, int]]] = {}  # locale -> id -> (qtype, line)
+    parsed: dict[str, dict[str, Question]] = {}  # locale -> id -> question
     for locale, (path, text) in sources.items():
         errors = gift.check(text)
         if errors:
@@ -177,6 +179,7 @@ def check_quizzes(
                 problems.append(Problem(path, line, f"question id {question.id} is used twice"))
             else:
                 ids[question.id] = (str(question.qtype), line)
+                parsed.setdefault(locale, {})[question.id] = question
         found[locale] = ids
 
     if reference not in found:
@@ -207,4 +210,8 @@ def check_quizzes(
                         f"question {qid} is {qtype} here but {expected[qid][0]} in {reference_path}",
                     )
                 )
+            else:
+                source = parsed[reference][qid]
+                for message in parity.differences(source, parsed[locale][qid], reference_path):
+                    problems.append(Problem(path, line, message))
     return counts, problems

@@ -42,7 +42,8 @@ class QuizSettings:
 
     pass_mark: int | None = None
     max_attempts: int = 0
-    shuffle: bool = False
+    shuffle: bool = False  # the order of the questions
+    shuffle_choices: bool = True  # the order of each question's choices, per attempt
     questions_per_attempt: int | None = None
     feedback: str = "after_submit"
     grading: str = "highest"
@@ -94,6 +95,8 @@ class CoursePackage:
     sources_md: str | None = None
     media: dict[str, bytes] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
+    # translations.toml: {translated lesson path, or quiz path#question id: source SHA-256}.
+    translation_sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def minutes(self) -> int:

@@ -8,7 +8,7 @@ import stat
 from dataclasses import replace
 from pathlib import Path
 
-from . import content
+from . import content, translations
 from .model import LOCALES, CoursePackage, LessonPackage, ModulePackage, PackageError, Problem
 from .settings import SLUG_RULE, Checker, key_line, valid_slug
 
@@ -21,8 +21,8 @@ _LESSON_FILE = re.compile(r"^(\d{2,})-([^.]*)\.([^.]+)\.md$")
 _QUIZ_FILE = re.compile(r"^quiz\.([^.]+)\.gift$")
 _ASSESSMENT_FILE = re.compile(r"^assessment\.([^.]+)\.gift$")
 _ROOT_HOLDS = (
-    "unknown file: a course folder holds course.toml, sources.md, assessment.LOCALE.gift, "
-    "NN-slug module folders and media/"
+    "unknown file: a course folder holds course.toml, sources.md, translations.toml, "
+    "assessment.LOCALE.gift, NN-slug module folders and media/"
 )
 _MODULE_HOLDS = (
     "unknown file: a module folder holds module.toml, NN-slug.LOCALE.md lessons and quiz.LOCALE.gift"
@@ -156,7 +156,7 @@ class _Reader(Checker):
             if not rest:
                 if match := _ASSESSMENT_FILE.match(rel):
                     assessments[match[1]] = rel
-                elif rel not in ("course.toml", "sources.md"):
+                elif rel not in ("course.toml", "sources.md", translations.FILENAME):
                     self.report(rel, 0, _ROOT_HOLDS)
             elif head == "media":
                 if "/" in rest:
@@ -202,6 +202,11 @@ class _Reader(Checker):
                 assessment_sources[locale] = (rel, text)
         self.quiz(assessment_sources, f"assessment.{self.default_locale}.gift")
 
+        translation_sources: dict[str, str] = {}
+        if translations.FILENAME in self.files and (parsed := self.toml(translations.FILENAME)):
+            translation_sources, problems = translations.check(*parsed)
+            self.problems += problems
+
         sources_md = self.text("sources.md") if "sources.md" in self.files else None
         if sources_md is not None:
             self.problems += content.check_references("sources.md", sources_md, self.media)
@@ -228,6 +233,7 @@ class _Reader(Checker):
             sources_md=sources_md,
             media={name: self.files[rel] for name, rel in media.items()},
             files=dict(self.files),
+            translation_sources=translation_sources,
         )
 
     def sorted_problems(self) -> list[Problem]:

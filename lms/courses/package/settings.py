@@ -308,6 +308,7 @@ class Checker:
             pass_mark=self.value(quiz, "pass_mark", _within(0, 100), "a percentage from 0 to 100", where),
             max_attempts=self.value(quiz, "max_attempts", _within(0), "0 or more", where, 0),
             shuffle=self.value(quiz, "shuffle", is_bool, "true or false", where, False),
+            shuffle_choices=self.value(quiz, "shuffle_choices", is_bool, "true or false", where, True),
             questions_per_attempt=self.value(
                 quiz, "questions_per_attempt", _within(1), "a positive integer", where
             ),

@@ -129,6 +129,8 @@ def render_module_toml(
                 ("pass_mark", quiz.pass_mark),
                 ("max_attempts", quiz.max_attempts),
                 ("shuffle", quiz.shuffle),
+                # Written only when it differs from the default (choices shuffled).
+                ("shuffle_choices", None if quiz.shuffle_choices else False),
                 ("questions_per_attempt", quiz.questions_per_attempt),
                 ("feedback", quiz.feedback),
                 ("grading", quiz.grading),
