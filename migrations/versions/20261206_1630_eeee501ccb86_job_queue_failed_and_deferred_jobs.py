@@ -3,7 +3,7 @@
 Reviewed: job arguments are JSON (an address, a course slug); nothing else of the user.
 
 Revision ID: eeee501ccb86
-Revises: 6b9132a7ebf7
+Revises: c4e1a7d2b9f3
 Create Date: 2026-12-06 16:31:26.921388
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'eeee501ccb86'
-down_revision = '6b9132a7ebf7'
+down_revision = 'c4e1a7d2b9f3'
 branch_labels = None
 depends_on = None
 
