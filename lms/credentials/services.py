@@ -277,7 +277,10 @@ def status_list_token(number: int, now: datetime | None = None) -> str | None:
 
 
 class SiteResolver:
-    """Resolves only this site's issuer: its published keys and its status lists."""
+    """Resolves only this site's issuer: its published keys and its status lists (signed at `now`)."""
+
+    def __init__(self, now: datetime | None = None):
+        self.now = now
 
     def keys_for(self, did: str) -> dict[str, dict] | None:
         """Return this issuer's public keys by verification method id, or None for another issuer."""
@@ -289,7 +292,7 @@ class SiteResolver:
         """Return one of this site's status lists, signed, or None."""
         prefix = status_list_url(0)[:-1]
         number = url[len(prefix) :] if url.startswith(prefix) else ""
-        return status_list_token(int(number)) if number.isdigit() and len(number) < 9 else None
+        return status_list_token(int(number), self.now) if number.isdigit() and len(number) < 9 else None
 
 
 def verify_upload(data: bytes, now: datetime | None = None) -> vc.Outcome:
@@ -299,4 +302,4 @@ def verify_upload(data: bytes, now: datetime | None = None) -> vc.Outcome:
     except vc.MalformedCredential as error:
         return vc.Outcome("malformed", str(error))
     key_ring()  # without keys nothing can be checked: say so rather than "unknown issuer"
-    return vc.verify(token, SiteResolver(), now)
+    return vc.verify(token, SiteResolver(now), now)
