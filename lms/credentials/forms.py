@@ -15,5 +15,5 @@ class DownloadForm(FlaskForm):
 class VerifyForm(FlaskForm):
     """Check a credential: paste it, or upload it or its baked badge image."""
 
-    pasted = TextAreaField(_l("Paste the credential (the text of a .jwt file)"))
+    pasted = TextAreaField(_l("Paste the credential (the text of its .json or .jwt file)"))
     upload = FileField(_l("Or upload the credential file or the badge image (PNG)"))

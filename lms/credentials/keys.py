@@ -13,9 +13,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
 from joserfc.jwk import OKPKey
 
 FILE_VERSION = 1
+
+
+_BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def base58btc(data: bytes) -> str:
+    """Encode bytes in Bitcoin's base58 alphabet."""
+    number = int.from_bytes(data, "big")
+    out = ""
+    while number:
+        number, rest = divmod(number, 58)
+        out = _BASE58[rest] + out
+    return "1" * (len(data) - len(data.lstrip(b"\0"))) + out
 
 
 class KeyFileError(Exception):
@@ -33,6 +47,12 @@ class SigningKey:
     def public_jwk(self) -> dict:
         """Return the public half as a JWK (never "d")."""
         return {**self.key.as_dict(private=False), "kid": self.kid}
+
+    @property
+    def multikey(self) -> str:
+        """Return the public half as a Multikey publicKeyMultibase (z6Mk...)."""
+        raw = self.key.public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return "z" + base58btc(b"\xed\x01" + raw)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from lms.certificates import services as certificates
 from lms.core.db import utcnow
-from lms.credentials import keys, vc
+from lms.credentials import integrity, keys, vc
 from lms.credentials.models import Credential
 from lms.extensions import db
 
@@ -83,16 +83,17 @@ def _live_credential(certificate, with_name: bool) -> Credential | None:
     )
 
 
-def issue(user, certificate, *, with_name: bool) -> str:
-    """Return the certificate's credential as a signed VC-JWT, issuing it if needed (flushes).
+def issue(user, certificate, *, with_name: bool) -> dict:
+    """Return the certificate's credential (unsigned), issuing it if needed (flushes).
 
     Only the certificate's owner may; the name printed on it is disclosed only `with_name`.
+    Sign it with `as_jwt` or `with_proof`.
     """
     if certificate.user_id != getattr(user, "id", None):
         raise CredentialError(_("Only the certificate's owner can download it as a credential."))
     if certificate.status() != "valid":
         raise CredentialError(_("Only a valid certificate can be downloaded as a credential."))
-    ring = key_ring()
+    key_ring()  # no key, nothing issued
     credential = _live_credential(certificate, with_name)
     if credential is None:
         credential = Credential(
@@ -105,7 +106,21 @@ def issue(user, certificate, *, with_name: bool) -> str:
         )
         db.session.add(credential)
         db.session.flush()
-    return vc.sign(credential_document(credential, certificate, user), issuer_did(), ring.signing_key)
+    return credential_document(credential, certificate, user)
+
+
+def as_jwt(document: dict) -> str:
+    """Sign a credential as a VC-JWT with the current key."""
+    return vc.sign(document, issuer_did(), key_ring().signing_key)
+
+
+def with_proof(document: dict) -> dict:
+    """Return a credential with an embedded eddsa-rdfc-2022 proof by the current key."""
+    key = key_ring().signing_key
+    method = vc.multikey_id(issuer_did(), key)
+    return integrity.as_proof_set(
+        integrity.add_proof(document, key.key.private_key, method, datetime.now(UTC))
+    )
 
 
 def identity_hash(public_id: str, salt: str) -> str:
@@ -286,7 +301,7 @@ class SiteResolver:
         """Return this issuer's public keys by verification method id, or None for another issuer."""
         if did != issuer_did():
             return None
-        return {vc.key_id(did, k): k.public_jwk() for k in key_ring().keys}
+        return vc.verification_methods(did, key_ring())
 
     def status_list(self, url: str) -> str | None:
         """Return one of this site's status lists, signed, or None."""
@@ -296,10 +311,12 @@ class SiteResolver:
 
 
 def verify_upload(data: bytes, now: datetime | None = None) -> vc.Outcome:
-    """Verify a pasted or uploaded credential (VC-JWT text or baked PNG) against this issuer."""
+    """Verify a pasted or uploaded credential (VC-JWT, JSON with a proof, or a baked PNG)."""
     try:
-        token = vc.read_input(data)
+        credential = vc.read_input(data)
     except vc.MalformedCredential as error:
         return vc.Outcome("malformed", str(error))
     key_ring()  # without keys nothing can be checked: say so rather than "unknown issuer"
-    return vc.verify(token, SiteResolver(now), now)
+    if isinstance(credential, dict):
+        return integrity.verify_document(credential, SiteResolver(now), now)
+    return vc.verify(credential, SiteResolver(now), now)

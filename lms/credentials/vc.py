@@ -66,15 +66,42 @@ def key_id(did: str, key: SigningKey) -> str:
     return f"{did}#{key.kid}"
 
 
+def multikey_id(did: str, key: SigningKey) -> str:
+    """Return the Multikey verification method id of a key (for Data Integrity proofs)."""
+    return f"{did}#{key.multikey}"
+
+
+def verification_methods(did: str, ring: KeyRing) -> dict[str, dict]:
+    """Return every public key by verification method id: each key as a JWK and as a Multikey."""
+    methods = {}
+    for k in ring.keys:
+        methods[key_id(did, k)] = k.public_jwk()
+        methods[multikey_id(did, k)] = k.public_jwk()
+    return methods
+
+
 def did_document(did: str, ring: KeyRing) -> dict:
-    """Return the DID document: every key (old ones too) as a JsonWebKey verification method."""
-    methods = [
-        {"id": key_id(did, k), "type": "JsonWebKey", "controller": did, "publicKeyJwk": k.public_jwk()}
-        for k in ring.keys
-    ]
+    """Return the DID document: every key (old ones too) as a JsonWebKey and as a Multikey."""
+    methods = []
+    for k in ring.keys:
+        methods.append(
+            {"id": key_id(did, k), "type": "JsonWebKey", "controller": did, "publicKeyJwk": k.public_jwk()}
+        )
+        methods.append(
+            {
+                "id": multikey_id(did, k),
+                "type": "Multikey",
+                "controller": did,
+                "publicKeyMultibase": k.multikey,
+            }
+        )
     ids = [m["id"] for m in methods]
     return {
-        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/jwk/v1"],
+        "@context": [
+            "https://www.w3.org/ns/did/v1",
+            "https://w3id.org/security/jwk/v1",
+            "https://w3id.org/security/multikey/v1",
+        ],
         "id": did,
         "verificationMethod": methods,
         "assertionMethod": ids,
@@ -260,8 +287,11 @@ def _itxt_text(body: bytes, max_text: int) -> str:
 # Reading input ----------------------------------------------------------------------------------
 
 
-def read_input(data: bytes) -> str:
-    """Return the compact JWS in a pasted or uploaded credential: a .jwt, a JSON wrapper or a baked PNG."""
+def read_input(data: bytes) -> str | dict:
+    """Return what a pasted or uploaded credential holds: a compact JWS (str) or a JSON credential (dict).
+
+    Accepted: a .jwt file, a JSON credential with an embedded proof, or a baked PNG of either.
+    """
     if data.startswith(PNG_SIGNATURE):
         text = extract_from_png(data)
     else:
@@ -270,18 +300,26 @@ def read_input(data: bytes) -> str:
         except UnicodeDecodeError:
             raise MalformedCredential("This is neither a credential nor a PNG image.") from None
     text = text.strip()
-    if text.startswith("{"):
-        raise MalformedCredential(
-            "This is a credential in JSON without a signature we can check: "
-            "paste the signed credential (.jwt) or upload the baked badge image."
-        )
     if len(text) > MAX_TOKEN_CHARS:
         raise MalformedCredential("The credential is too long.")
+    if text.startswith("{"):
+        try:
+            document = json.loads(text)
+        except (ValueError, RecursionError):
+            raise MalformedCredential("This is not valid JSON.") from None
+        if not isinstance(document, dict):
+            raise MalformedCredential("This JSON is not a credential.")
+        return document
     if text.count(".") != 2:
         raise MalformedCredential(
             "This is not a signed credential (a VC-JWT has three parts separated by dots)."
         )
     return text
+
+
+def b64url_bytes(part: str) -> bytes:
+    """Decode base64url without padding, or raise ValueError."""
+    return _b64url(part)
 
 
 def _b64url(part: str) -> bytes:
@@ -411,7 +449,7 @@ def _check_shape(payload: dict) -> str | None:
 
 
 def verify(token: str, resolver: Resolver, now: datetime | None = None) -> Outcome:
-    """Verify a VC-JWT: key, signature, claims, contexts, status list and dates, in that order."""
+    """Verify a VC-JWT: key, signature, claims, then contexts, status list and dates."""
     now = now or datetime.now(UTC)
     try:
         header, payload = decode_unverified(token)
@@ -419,16 +457,34 @@ def verify(token: str, resolver: Resolver, now: datetime | None = None) -> Outco
         if failure is not None:
             failure.credential, failure.header = payload, header
             return failure
-        problem = _check_claims(payload) or _check_shape(payload)
-        if problem:
-            return Outcome("tampered" if "claim" in problem else "malformed", problem, payload, header)
-        outcome = _check_status(payload, resolver, now)
-        if outcome is None:
-            outcome = _check_dates(payload, now)
+        problem = _check_claims(payload)
     except MalformedCredential as error:
         return Outcome("malformed", str(error))
-    outcome.credential, outcome.header = payload, header
+    if problem:
+        return Outcome("tampered", problem, payload, header)
+    outcome = check_content(payload, resolver, now)
+    outcome.header = header
     return outcome
+
+
+def check_content(payload: dict, resolver: Resolver, now: datetime) -> Outcome:
+    """Check a credential whose signature holds: contexts and type, status list, dates."""
+    try:
+        problem = _check_shape(payload)
+        if problem:
+            outcome = Outcome("malformed", problem)
+        else:
+            outcome = _check_status(payload, resolver, now) or _check_dates(payload, now)
+    except MalformedCredential as error:
+        outcome = Outcome("malformed", str(error))
+    outcome.credential = payload
+    return outcome
+
+
+def issuer_id(payload: dict):
+    """Return the issuer's id of a credential (issuer is a Profile or a URI)."""
+    issuer = payload.get("issuer")
+    return issuer.get("id") if isinstance(issuer, dict) else issuer
 
 
 def _check_status(payload: dict, resolver: Resolver, now: datetime) -> Outcome | None:
@@ -445,7 +501,7 @@ def _check_status(payload: dict, resolver: Resolver, now: datetime) -> Outcome |
         index = int(status.get("statusListIndex"))
     except (TypeError, ValueError):
         return Outcome("malformed", "The credential's status index is not a number.")
-    bits = verify_status_list(token, payload["iss"], resolver, now)
+    bits = verify_status_list(token, issuer_id(payload), resolver, now)
     if bit_is_set(bits, index):
         return Outcome("revoked", "The issuer has revoked this credential.")
     return None

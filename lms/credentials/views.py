@@ -13,7 +13,7 @@ from lms.extensions import db, limiter
 
 bp = Blueprint("credentials", __name__, template_folder="templates")
 
-FORMATS = {"jwt", "png"}
+FORMATS = {"json", "jwt", "png"}
 FORM_OVERHEAD = 16 * 1024  # the other fields and multipart boundaries of the verify form
 
 
@@ -70,16 +70,29 @@ def status_list(number):
 @bp.post("/certificates/<int:certificate_id>/badge")
 @login_required
 def download(certificate_id):
-    """The learner's certificate as an Open Badge: the signed credential (.jwt) or a baked PNG."""
+    """The learner's certificate as an Open Badge: JSON with a Data Integrity proof, a VC-JWT, or a baked PNG."""
     certificate = certificates.get_certificate(certificate_id)
     if certificate is None or certificate.user_id != current_user.id:
         abort(404)  # someone else's certificate is "not found", so ids reveal nothing
     form = DownloadForm()
-    kind = request.form.get("format", "jwt")
+    kind = request.form.get("format", "json")
     if not form.validate_on_submit() or kind not in FORMATS:
         abort(400)
     try:
-        token = services.issue(current_user, certificate, with_name=form.with_name.data)
+        document = services.issue(current_user, certificate, with_name=form.with_name.data)
+        if kind == "json":
+            data, mimetype, extension = (
+                json.dumps(services.with_proof(document), ensure_ascii=False, indent=2).encode("utf-8"),
+                "application/vc+ld+json",
+                "json",
+            )
+        else:
+            token = services.as_jwt(document)
+            data, mimetype, extension = (
+                (services.baked_badge(token), "image/png", "png")
+                if kind == "png"
+                else (token.encode("ascii"), "text/plain", "jwt")
+            )
     except services.KeysUnavailable as error:
         db.session.rollback()
         return _unavailable(str(error))
@@ -88,11 +101,7 @@ def download(certificate_id):
         flash(str(error), "error")
         return redirect(url_for("certificates.detail", certificate_id=certificate_id), 303)
     db.session.commit()
-    stem = f"open-badge-{certificate.course.slug}"
-    if kind == "png":
-        data, mimetype, name = services.baked_badge(token), "image/png", f"{stem}.png"
-    else:
-        data, mimetype, name = token.encode("ascii"), "text/plain", f"{stem}.jwt"
+    name = f"open-badge-{certificate.course.slug}.{extension}"
     return Response(
         data,
         mimetype=mimetype,

@@ -108,7 +108,8 @@ def test_certificate_page_offers_the_downloads_without_javascript(client, certif
     page = client.get(f"/certificates/{certificate.id}").get_data(as_text=True)
     assert f'action="/certificates/{certificate.id}/badge"' in page
     assert 'name="with_name"' in page
-    assert 'value="jwt"' in page and 'value="png"' in page
+    assert 'value="json"' in page and 'value="jwt"' in page and 'value="png"' in page
+    assert "Download as Open Badge (.json)" in page
     assert "<script" not in page
 
 
