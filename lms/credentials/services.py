@@ -33,8 +33,12 @@ class KeysUnavailable(CredentialError):
 
 
 def site_url() -> str:
-    """Return the site's public URL without a trailing slash."""
-    return current_app.config["SITE_URL"].rstrip("/")
+    """Return the issuer's public URL without a trailing slash (CREDENTIALS_ISSUER_URL, else SITE_URL).
+
+    The issuer's did:web and the status lists' URLs derive from it, so every instance of the site
+    (an onion address included) must share one.
+    """
+    return (current_app.config.get("CREDENTIALS_ISSUER_URL") or current_app.config["SITE_URL"]).rstrip("/")
 
 
 def key_path() -> Path:
