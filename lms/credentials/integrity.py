@@ -72,7 +72,15 @@ def canonize(document: dict) -> str:
             document,
             {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": _load_document},
         )
-    except (jsonld.JsonLdError, TypeError, ValueError, KeyError, AttributeError, RecursionError) as error:
+    except (
+        jsonld.JsonLdError,
+        TypeError,
+        ValueError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        RecursionError,
+    ) as error:
         raise vc.MalformedCredential(f"The credential is not valid JSON-LD: {str(error)[:200]}") from None
 
 

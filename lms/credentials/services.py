@@ -217,6 +217,27 @@ def baked_badge(token: str) -> bytes:
     return vc.bake_png(token)
 
 
+def export_for(user) -> list[dict]:
+    """Return the learner's credentials (what is stored about them) for their data download."""
+    owned = {c.id: c for c in certificates.my_certificates(user)}
+    if not owned:
+        return []
+    rows = db.session.scalars(
+        sa.select(Credential).where(Credential.certificate_id.in_(owned)).order_by(Credential.id)
+    )
+    return [
+        {
+            "id": f"urn:uuid:{row.uuid}",
+            "course": owned[row.certificate_id].course.slug,
+            "includes_name": row.has_name,
+            "salt": row.salt,
+            "issued_at": row.issued_at.isoformat(),
+            "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
+        }
+        for row in rows
+    ]
+
+
 # Revocation ------------------------------------------------------------------------------------
 
 

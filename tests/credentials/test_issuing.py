@@ -145,3 +145,10 @@ def test_no_key_file_means_503_and_nothing_issued(client, certificate, key_file)
 def test_key_file_is_private(db, key_file):
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert services.key_path() == key_file
+
+
+def test_learner_data_download_lists_their_credentials_without_the_name(client, certificate):
+    _, payload = decode(download(client, certificate.id, with_name=True).get_data(as_text=True))
+    data = client.get("/me/data.json").get_json(force=True)
+    (entry,) = data["open_badges"]
+    assert entry["id"] == payload["id"] and entry["includes_name"] is True and entry["revoked_at"] is None
