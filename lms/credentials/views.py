@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.certificates import services as certificates
-from lms.credentials import services
+from lms.credentials import services, vc
 from lms.credentials.forms import DownloadForm, VerifyForm
 from lms.extensions import db, limiter
 
@@ -189,7 +189,16 @@ def _summary(outcome) -> dict | None:
     return {
         "achievement": achievement.get("name"),
         "issuer": issuer.get("name") if isinstance(issuer, dict) else issuer,
-        "awarded": credential.get("awardedDate"),
-        "valid_until": credential.get("validUntil"),
+        "awarded": _date(credential.get("awardedDate")),
+        "valid_until": _date(credential.get("validUntil")),
         "name": names[0] if names else None,
     }
+
+
+def _date(text):
+    if text is None:
+        return None
+    try:
+        return vc.parse_iso(text)
+    except vc.MalformedCredential:
+        return None
