@@ -26,6 +26,7 @@ run: $(VENV)/.installed translations
 	LMS_ENV=development $(BIN)/flask db upgrade
 	LMS_ENV=development $(BIN)/flask courses load-all || echo "Some courses were not loaded: see the messages above."
 	LMS_ENV=development $(BIN)/flask users demo
+	LMS_ENV=development $(BIN)/flask credentials keygen --if-missing
 	LMS_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## system-deps: Debian packages the tests need (PostgreSQL, PDF tools, Chromium, memcached)

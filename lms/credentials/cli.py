@@ -12,9 +12,13 @@ credentials_cli = AppGroup("credentials", help="Open Badges credentials: keys an
 
 
 @credentials_cli.command("keygen")
-def keygen():
+@click.option("--if-missing", is_flag=True, help="Do nothing (and succeed) if the key file exists.")
+def keygen(if_missing):
     """Create the issuer's Ed25519 key file (refuses to overwrite one)."""
     path = services.key_path()
+    if if_missing and path.exists():
+        click.echo(f"{path} exists; no new key.")
+        return
     try:
         ring = keys.generate(path)
     except keys.KeyFileError as error:

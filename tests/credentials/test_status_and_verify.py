@@ -193,6 +193,7 @@ def test_keygen_refuses_to_overwrite_and_creates_a_0600_file(runner, app, tmp_pa
     before = path.read_bytes()
     result = runner.invoke(args=["credentials", "keygen"])
     assert result.exit_code != 0 and "already exists" in result.output
+    assert runner.invoke(args=["credentials", "keygen", "--if-missing"]).exit_code == 0
     assert path.read_bytes() == before
 
 
