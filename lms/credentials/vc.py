@@ -105,7 +105,6 @@ def did_document(did: str, ring: KeyRing) -> dict:
         "id": did,
         "verificationMethod": methods,
         "assertionMethod": ids,
-        "authentication": ids,
     }
 
 
