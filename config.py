@@ -82,6 +82,13 @@ class Config:
     MAIL_TRANSPORT = _env("MAIL_TRANSPORT", "smtp")
     PASSWORD_RESET_MINUTES = 60
     SITE_URL = _env("SITE_URL", "http://127.0.0.1:5000")
+    # Open Badges signing keys: a JSON file outside the database, mode 0600 (docs/credentials.md);
+    # unset means instance/credentials-key.json.
+    CREDENTIALS_KEY_FILE = _env("CREDENTIALS_KEY_FILE")
+    # The issuer's https address (its did:web); unset means SITE_URL. Give an onion instance the
+    # clearnet address here so both issue and verify as one issuer.
+    CREDENTIALS_ISSUER_URL = _env("CREDENTIALS_ISSUER_URL")
+    CREDENTIALS_MAX_UPLOAD_BYTES = _env_int("CREDENTIALS_MAX_UPLOAD_BYTES", 256 * 1024)
 
     COURSES_DIR = _env("COURSES_DIR", str(BASE_DIR / "courses"))
     DEMO_ACCOUNTS = False

@@ -30,6 +30,9 @@ from lms.courses import quiz_views  # noqa: F401 - adds the quiz routes to the c
 from lms.courses.cli import courses_cli
 from lms.courses.views import bp as courses_bp
 from lms.courses.views import my_learning_panel
+from lms.credentials import init_app as init_credentials
+from lms.credentials.cli import credentials_cli
+from lms.credentials.views import bp as credentials_bp
 from lms.extensions import babel, csrf, db, jobs, limiter, login_manager, mail, migrate
 from lms.quizzes import services as quiz_services
 from lms.records import services as record_services
@@ -44,10 +47,11 @@ BLUEPRINTS = (
     quizzes_templates_bp,
     courses_bp,
     certificates_bp,
+    credentials_bp,
     reports_bp,
     authoring_bp,
 )
-CLI_GROUPS = (users_cli, courses_cli, certificates_cli, reports_cli, jobs_cli)
+CLI_GROUPS = (users_cli, courses_cli, certificates_cli, credentials_cli, reports_cli, jobs_cli)
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -86,6 +90,7 @@ def create_app(config=None, **overrides) -> Flask:
     app.extensions["tamkeen-set-discreet"] = _remember_discreet
     app.extensions["tamkeen-me-panels"] = [my_learning_panel]
     init_certificates(app)
+    init_credentials(app)
     account_services.register_data_exporter(app, "quiz_attempts", quiz_services.export_user_data)
     account_services.register_data_exporter(
         app, "learning_records", lambda user: record_services.statements_for(user.public_id)

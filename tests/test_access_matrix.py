@@ -11,6 +11,7 @@ import pytest
 from tests.authoring.matrix import MATRIX as AUTHORING_MATRIX
 from tests.certificates.matrix import MATRIX as CERTIFICATES_MATRIX
 from tests.conftest import PASSWORD
+from tests.credentials.matrix import MATRIX as CREDENTIALS_MATRIX
 from tests.matrix_support import ROLES, Case, anonymous_only, everyone, only, signed_in
 from tests.quizzes.matrix import MATRIX as QUIZZES_MATRIX
 from tests.reports.matrix import MATRIX as REPORTS_MATRIX
@@ -109,6 +110,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
 
 MATRIX.update(QUIZZES_MATRIX)
 MATRIX.update(CERTIFICATES_MATRIX)
+MATRIX.update(CREDENTIALS_MATRIX)
 MATRIX.update(REPORTS_MATRIX)
 MATRIX.update(AUTHORING_MATRIX)
 

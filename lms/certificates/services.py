@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
@@ -31,6 +32,16 @@ STAFF_ROLES = frozenset({"manager", "admin"})
 # xAPI has no ADL verb for this; the TinCan registry's "earned" is the one LRSs know.
 VERB_EARNED = "http://id.tincanapi.com/verb/earned"
 DEFAULT_ISSUER = {"ar": "تمكين"}
+
+# Signals for the domains above (credentials): certificates never imports them.
+_signals = Namespace()
+#: Sent after a certificate is revoked (flushed, not committed): sender=certificate, actor=user.
+certificate_revoked = _signals.signal("certificate-revoked")
+#: Sent after a certificate is issued again (flushed, not committed): sender=certificate, actor=user.
+certificate_reissued = _signals.signal("certificate-reissued")
+#: Sent while rendering a certificate's page: sender=certificate, viewer=user; each receiver
+#: returns safe HTML (Markup) to show under the download button, or None.
+certificate_page = _signals.signal("certificate-page")
 
 
 class CertificateError(Exception):
@@ -558,6 +569,7 @@ def revoke(actor, certificate: Certificate, reason: str | None) -> None:
     certificate.revoke_reason = reason
     certificate.revoked_by_id = actor.id
     db.session.flush()
+    certificate_revoked.send(certificate, actor=actor)
 
 
 def reissue(
@@ -582,6 +594,7 @@ def reissue(
     certificate.reissued_at = utcnow()
     _render_and_store(certificate, course)
     db.session.flush()
+    certificate_reissued.send(certificate, actor=actor)
     return old_path if old_path != certificate.pdf_path else None
 
 

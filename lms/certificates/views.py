@@ -155,6 +155,7 @@ def detail(certificate_id):
         revoke_form=RevokeForm(prefix="v"),
         reissue_form=reissue_form,
         locale=_locale(),
+        extras=[html for _, html in services.certificate_page.send(certificate, viewer=current_user) if html],
     )
 
 
