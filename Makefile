@@ -27,6 +27,7 @@ run: $(VENV)/.installed translations .flaskenv
 	$(BIN)/flask db upgrade
 	$(BIN)/flask courses load-all || echo "Some courses were not loaded: see the messages above."
 	$(BIN)/flask users demo
+	$(BIN)/flask demo programme
 	$(BIN)/flask credentials keygen --if-missing
 	@echo "Starting the job worker (mail, PDF handbooks) beside the web server; Ctrl+C stops both."
 	@$(BIN)/flask jobs worker --workers 1 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

@@ -33,6 +33,7 @@ from lms.courses.views import my_learning_panel
 from lms.credentials import init_app as init_credentials
 from lms.credentials.cli import credentials_cli
 from lms.credentials.views import bp as credentials_bp
+from lms.demo import demo_cli
 from lms.extensions import babel, csrf, db, jobs, limiter, login_manager, mail, migrate
 from lms.quizzes import services as quiz_services
 from lms.records import services as record_services
@@ -51,7 +52,7 @@ BLUEPRINTS = (
     reports_bp,
     authoring_bp,
 )
-CLI_GROUPS = (users_cli, courses_cli, certificates_cli, credentials_cli, reports_cli, jobs_cli)
+CLI_GROUPS = (users_cli, courses_cli, certificates_cli, credentials_cli, reports_cli, jobs_cli, demo_cli)
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 

@@ -1,37 +1,5 @@
-"""Fill an attempt's form as a learner would: right answers (via scoring.best_response) or wrong ones."""
+"""The tests answer attempts with the product's own helper (also used by the demo programme)."""
 
-from lms.quizzes import scoring, services
-from lms.quizzes.models import QUESTION_TYPES, MatchingType
+from lms.quizzes.answering import form_for
 
-
-def form_for(attempt, *, right: bool = True) -> dict[str, object]:
-    """Return form fields answering every question of the attempt right (or leaving them blank)."""
-    questions = services._questions_for(attempt)
-    form: dict[str, object] = {}
-    for index, entry in enumerate(attempt.layout, start=1):
-        question = questions.get(entry["qid"])
-        if question is None or question.qtype in ("description",):
-            continue
-        name = f"q{index}"
-        qtype = QUESTION_TYPES[question.qtype]
-        if not right:
-            if question.qtype in ("shortanswer", "numerical", "essay"):
-                form[name] = "zzz-wrong" if question.qtype != "numerical" else "-987654"
-            continue
-        best = scoring.best_response(question)
-        if question.qtype in ("multichoice",):
-            order = qtype._order(question, entry)
-            form[name] = str(order.index(best) + 1)
-        elif question.qtype == "multiresponse":
-            order = qtype._order(question, entry)
-            form[name] = [str(order.index(key) + 1) for key in best]
-        elif question.qtype == "truefalse":
-            form[name] = best
-        elif question.qtype == "matching":
-            stems = MatchingType._stems(question, entry)
-            options = [key for key, _text in MatchingType._options(question, entry)]
-            for position, pair in enumerate(stems, start=1):
-                form[f"{name}-{position}"] = str(options.index(best[pair.key]) + 1)
-        else:  # shortanswer, numerical, essay
-            form[name] = best if isinstance(best, str) else str(best)
-    return form
+__all__ = ["form_for"]
