@@ -26,6 +26,7 @@ from lms.core.sessions import SessionInterface
 from lms.core.templating import init_templating
 from lms.core.views import bp as core_bp
 from lms.courses import quiz_views  # noqa: F401 - adds the quiz routes to the courses blueprint
+from lms.courses import services as course_services
 from lms.courses.cli import courses_cli
 from lms.courses.views import bp as courses_bp
 from lms.courses.views import my_learning_panel
@@ -85,6 +86,7 @@ def create_app(config=None, **overrides) -> Flask:
     app.extensions["tamkeen-set-discreet"] = _remember_discreet
     app.extensions["tamkeen-me-panels"] = [my_learning_panel]
     init_certificates(app)
+    record_services.context_requested.connect(course_services.learning_context)
     account_services.register_data_exporter(app, "quiz_attempts", quiz_services.export_user_data)
     account_services.register_data_exporter(
         app, "learning_records", lambda user: record_services.statements_for(user.public_id)
