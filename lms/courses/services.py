@@ -508,7 +508,7 @@ def record_lesson_done(user, course: Course, lesson: Lesson) -> bool:
     enrolment = get_enrolment(user, course)
     if enrolment is None:
         raise CourseError(_("Enrol in the course first."))
-    result = db.session.execute(
+    inserted = db.session.execute(
         _insert_ignore(
             LessonProgress.__table__,
             {
@@ -518,10 +518,10 @@ def record_lesson_done(user, course: Course, lesson: Lesson) -> bool:
                 "completed_at": utcnow(),
             },
             ["user_id", "course_id", "lesson_slug"],
-        )
-    )
+        ).returning(LessonProgress.id)
+    ).scalar()
     touch(enrolment.id, lesson.slug)
-    if result.rowcount:
+    if inserted is not None:
         module = lesson.module
         records.record(
             user,
@@ -536,7 +536,7 @@ def record_lesson_done(user, course: Course, lesson: Lesson) -> bool:
                 ),
             ),
         )
-    return bool(result.rowcount)
+    return inserted is not None
 
 
 def touch(enrolment_id: int, lesson_slug: str) -> str | None:

@@ -120,7 +120,7 @@ def test_a_lesson_marked_done_is_completed_once(client, db, course, learner):
     client.post_form(f"{lesson}/done", token_from=lesson)
     client.post_form(f"{lesson}/done", token_from=lesson)
     done = [s for s in statements(db, learner, "completed") if s["object"]["id"].endswith("/follow-up")]
-    assert len(done) == 1
+    assert len(done) == 1, [(d["id"], d["timestamp"]) for d in done]
     assert done[0]["result"]["completion"] is True
     assert done[0]["object"]["definition"]["type"] == ADL + "activities/lesson"
     assert done[0]["context"]["registration"] == registration_of(db, learner, course)
