@@ -33,6 +33,7 @@ from lms.courses.views import my_learning_panel
 from lms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from lms.quizzes import services as quiz_services
 from lms.records import services as record_services
+from lms.records.cli import records_cli
 from lms.reports.cli import reports_cli
 from lms.reports.views import bp as reports_bp
 
@@ -47,7 +48,7 @@ BLUEPRINTS = (
     reports_bp,
     authoring_bp,
 )
-CLI_GROUPS = (users_cli, courses_cli, certificates_cli, reports_cli)
+CLI_GROUPS = (users_cli, courses_cli, certificates_cli, reports_cli, records_cli)
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
