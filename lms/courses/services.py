@@ -374,6 +374,28 @@ def course_quizzes(course: Course) -> list:
     return quizzes
 
 
+@dataclass(frozen=True)
+class QuizItems:
+    """One quiz of a course with its item analysis; ``module`` is None for the knowledge check."""
+
+    quiz: "quiz_services.Quiz"
+    module: Module | None
+    analysis: "quiz_services.QuizAnalysis"
+
+    def title_in(self, locale: str) -> str | None:
+        """Return the module's title (None: the knowledge check, which the caller names)."""
+        return self.module.title_in(locale) if self.module is not None else None
+
+
+def item_analysis(course: Course, *, phase: str | None = None) -> list[QuizItems]:
+    """Return the item analysis of every quiz of a course, modules first (a fixed number of queries)."""
+    pairs = [(m.quiz, m) for m in load_outline(course) if m.quiz is not None]
+    if course.assessment_quiz is not None:
+        pairs.append((course.assessment_quiz, None))
+    analyses = quiz_services.item_analysis([quiz for quiz, _module in pairs], phase=phase)
+    return [QuizItems(quiz, module, analyses[quiz.id]) for quiz, module in pairs]
+
+
 def courses_dir() -> Path:
     """Return the folder `flask courses load-all` reads."""
     return Path(current_app.config["COURSES_DIR"])

@@ -44,9 +44,29 @@ from lms.quizzes.models import (
     question_to_data,
     render_text,
 )
+from lms.quizzes.statistics import (
+    ALL,
+    FLAGS,
+    ItemStat,
+    OptionStat,
+    QuizAnalysis,
+    item_analysis,
+)
+from lms.quizzes.statistics import CSV_HEADER as ITEM_ANALYSIS_CSV_HEADER
+from lms.quizzes.statistics import write_csv as write_item_analysis_csv
 from lms.records import services as records
 
 __all__ = [
+    "ALL",
+    "FLAGS",
+    "ITEM_ANALYSIS_CSV_HEADER",
+    "ItemStat",
+    "OptionStat",
+    "QuizAnalysis",
+    "item_analysis",
+    "write_item_analysis_csv",
+    "question_activity",
+    "quiz_activity",
     "AlreadyMarked",
     "AssessmentScores",
     "AttemptSummary",
