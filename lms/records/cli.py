@@ -83,7 +83,6 @@ def resend(since, until):
 def status():
     """Show how many statements are sent, waiting and being retried."""
     backlog = sender.backlog()
-    db.session.rollback()
     click.echo(f"sent: {backlog.sent}\nwaiting: {backlog.waiting} (retrying: {backlog.retrying})")
     if backlog.oldest_waiting:
         click.echo(f"oldest waiting: {backlog.oldest_waiting.isoformat()}")

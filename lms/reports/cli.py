@@ -195,7 +195,6 @@ def items(slug, phase, fmt, output):
     if course is None:
         raise click.ClickException(f"no course {slug}")
     analyses = course_services.item_analysis(course, phase=phase)
-    db.session.rollback()
     labelled = [(_quiz_label(q), q.analysis) for q in analyses]
     if fmt == "csv":
         if output:

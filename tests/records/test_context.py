@@ -24,6 +24,11 @@ QUIZ = """\
 
 ::q2::Describe one advocacy step. {}
 """
+QUIZ_AR = """\
+::q1::أي هيئة تدير الاستعراض الدوري الشامل؟ {=مجلس حقوق الإنسان ~مجلس الأمن}
+
+::q2::صف خطوة واحدة في المناصرة. {}
+"""
 ASSESSMENT = "::k1::The UPR reviews every UN member state. {T}\n"
 
 
@@ -47,6 +52,7 @@ def write_course(root: Path) -> Path:
                 f"# {slug} {locale}\n\nText.\n", encoding="utf-8"
             )
     (module / "quiz.en.gift").write_text(QUIZ, encoding="utf-8")
+    (module / "quiz.ar.gift").write_text(QUIZ_AR, encoding="utf-8")
     (folder / "assessment.en.gift").write_text(ASSESSMENT, encoding="utf-8")
     return folder
 
