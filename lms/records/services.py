@@ -11,12 +11,11 @@ import logging
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from blinker import Namespace
 from flask import current_app
-from pydantic import ValidationError
-from ralph.models.xapi.base.statements import BaseXapiStatement
 
 from lms.core.db import utcnow
 from lms.extensions import db
@@ -143,10 +142,21 @@ def statement_body(
     return body
 
 
+@cache
+def _statement_model():
+    # Imported on first use: ralph's models take about a second to import, which every
+    # process start (gunicorn workers, each CLI command) would pay otherwise.
+    from ralph.models.xapi.base.statements import BaseXapiStatement
+
+    return BaseXapiStatement
+
+
 def validate(body: dict[str, Any]) -> None:
     """Check a statement against ralph's xAPI models; raise InvalidStatement (and log) if invalid."""
+    from pydantic import ValidationError
+
     try:
-        BaseXapiStatement.model_validate(body)
+        _statement_model().model_validate(body)
     except ValidationError as error:
         log.error("refused an invalid xAPI statement %s: %s", body.get("id"), error)
         raise InvalidStatement(str(error)) from error
