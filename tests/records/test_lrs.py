@@ -253,3 +253,87 @@ def test_the_deploy_guide_and_unit_describe_the_worker():
     guide = (root / "docs" / "deploy.md").read_text(encoding="utf-8")
     for text in ("LMS_XAPI_LRS_URL", "flask records send", "flask records resend", "tamkeen-records.service"):
         assert text in guide
+
+
+def test_the_worker_survives_a_kill_and_an_lrs_outage_and_stops_cleanly(tmp_path, ralph):
+    """`flask records send` as a real process: down LRS, killed, restarted, then stopped with TERM."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from config import TestConfig
+    from lms.app import create_app
+    from lms.extensions import db as app_db
+
+    url = f"sqlite:///{tmp_path / 'worker.sqlite3'}"
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=str(tmp_path / "instance"))
+    with app.app_context():
+        app_db.create_all()
+        ids = [records.record(str(n) * 8, "completed", f"https://tamkeen.test/w/{n}").id for n in range(12)]
+        app_db.session.commit()
+
+    def count_unsent() -> int:
+        with app.app_context():
+            app_db.session.remove()
+            return app_db.session.scalar(
+                sa.select(sa.func.count()).select_from(Statement).where(Statement.exported_at.is_(None))
+            )
+
+    def worker(lrs_url: str) -> subprocess.Popen:
+        env = {
+            **os.environ,
+            "FLASK_APP": "wsgi",
+            "LMS_DATABASE_URL": url,
+            "LMS_SECRET_KEY": "worker-test-not-secret",
+            "LMS_INSTANCE_PATH": str(tmp_path / "instance"),
+            "LMS_XAPI_LRS_URL": lrs_url,
+            "LMS_XAPI_LRS_USERNAME": ralph_server.USERNAME,
+            "LMS_XAPI_LRS_PASSWORD": ralph_server.PASSWORD,
+            "LMS_XAPI_LRS_BATCH_SIZE": "5",
+            "LMS_XAPI_LRS_RETRY_SECONDS": "1",
+        }
+        flask = Path(sys.executable).parent / "flask"
+        return subprocess.Popen(
+            [str(flask), "records", "send", "--idle", "0.2"],
+            cwd=Path(__file__).resolve().parents[2],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def wait_for(predicate, seconds=60):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if predicate():
+                return True
+            time.sleep(0.2)
+        return False
+
+    def tried() -> bool:
+        with app.app_context():
+            app_db.session.remove()
+            return bool(app_db.session.scalar(sa.select(sa.func.min(Statement.send_attempts))))
+
+    try:
+        down = worker(f"http://127.0.0.1:{ralph_server.free_port()}/xAPI")
+        try:
+            assert wait_for(tried), "the worker never tried"
+        finally:
+            down.kill()  # no clean shutdown: a crash
+            down.communicate(timeout=10)
+        assert count_unsent() == 12
+        up = worker(ralph.url)
+        try:
+            assert wait_for(lambda: count_unsent() == 0), "the restarted worker did not send everything"
+        finally:
+            up.send_signal(signal.SIGTERM)
+            output, _ = up.communicate(timeout=30)
+        assert up.returncode == 0, output
+        assert "Sent 12 statements" in output
+        assert set(ids) <= set(ids_in(ralph))
+    finally:
+        with app.app_context():
+            app_db.session.remove()
+            app_db.engine.dispose()
