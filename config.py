@@ -90,6 +90,15 @@ class Config:
     CREDENTIALS_ISSUER_URL = _env("CREDENTIALS_ISSUER_URL")
     CREDENTIALS_MAX_UPLOAD_BYTES = _env_int("CREDENTIALS_MAX_UPLOAD_BYTES", 256 * 1024)
 
+    # Learning record store: when set, `flask records send` posts the stored statements there.
+    XAPI_LRS_URL = _env("XAPI_LRS_URL")  # the LRS's xAPI base, e.g. https://lrs.example.org/xAPI/
+    XAPI_LRS_USERNAME = _env("XAPI_LRS_USERNAME")
+    XAPI_LRS_PASSWORD = _env("XAPI_LRS_PASSWORD")
+    XAPI_LRS_BATCH_SIZE = _env_int("XAPI_LRS_BATCH_SIZE", 100)
+    XAPI_LRS_TIMEOUT_SECONDS = _env_int("XAPI_LRS_TIMEOUT_SECONDS", 20)
+    XAPI_LRS_RETRY_SECONDS = _env_int("XAPI_LRS_RETRY_SECONDS", 30)  # the first retry; doubles each time
+    XAPI_LRS_MAX_RETRY_SECONDS = _env_int("XAPI_LRS_MAX_RETRY_SECONDS", 6 * 3600)
+
     COURSES_DIR = _env("COURSES_DIR", str(BASE_DIR / "courses"))
     DEMO_ACCOUNTS = False
 

@@ -27,6 +27,7 @@ from lms.core.sessions import SessionInterface
 from lms.core.templating import init_templating
 from lms.core.views import bp as core_bp
 from lms.courses import quiz_views  # noqa: F401 - adds the quiz routes to the courses blueprint
+from lms.courses import services as course_services
 from lms.courses.cli import courses_cli
 from lms.courses.views import bp as courses_bp
 from lms.courses.views import my_learning_panel
@@ -37,6 +38,7 @@ from lms.demo import demo_cli
 from lms.extensions import babel, csrf, db, jobs, limiter, login_manager, mail, migrate
 from lms.quizzes import services as quiz_services
 from lms.records import services as record_services
+from lms.records.cli import records_cli
 from lms.reports.cli import reports_cli
 from lms.reports.views import bp as reports_bp
 
@@ -52,7 +54,16 @@ BLUEPRINTS = (
     reports_bp,
     authoring_bp,
 )
-CLI_GROUPS = (users_cli, courses_cli, certificates_cli, credentials_cli, reports_cli, jobs_cli, demo_cli)
+CLI_GROUPS = (
+    users_cli,
+    courses_cli,
+    certificates_cli,
+    credentials_cli,
+    reports_cli,
+    records_cli,
+    jobs_cli,
+    demo_cli,
+)
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -92,6 +103,7 @@ def create_app(config=None, **overrides) -> Flask:
     app.extensions["tamkeen-me-panels"] = [my_learning_panel]
     init_certificates(app)
     init_credentials(app)
+    record_services.context_requested.connect(course_services.learning_context)
     account_services.register_data_exporter(app, "quiz_attempts", quiz_services.export_user_data)
     account_services.register_data_exporter(
         app, "learning_records", lambda user: record_services.statements_for(user.public_id)

@@ -141,6 +141,7 @@ def generate(app, *, learners: int, organisations: int, seed: int) -> Counter:
     from lms.core.security import hash_password
     from lms.courses import services as course_services
     from lms.extensions import db
+    from lms.records import services as records
 
     rng = random.Random(seed)
     with app.app_context():
@@ -151,7 +152,9 @@ def generate(app, *, learners: int, organisations: int, seed: int) -> Counter:
         db.session.commit()
         courses = [
             (
-                SimpleNamespace(id=course.id, slug=course.slug, default_locale=course.default_locale),
+                SimpleNamespace(
+                    id=course.id, slug=course.slug, default_locale=course.default_locale, titles=course.titles
+                ),
                 [
                     SimpleNamespace(
                         lessons=[SimpleNamespace(slug=lesson.slug) for lesson in module.lessons],
@@ -173,6 +176,7 @@ def generate(app, *, learners: int, organisations: int, seed: int) -> Counter:
         writer = Writer(db)
         now = datetime.now(UTC).replace(microsecond=0)
         start = now - timedelta(days=540)
+        site = app.config["SITE_URL"]
 
         writer.insert(
             "organisations",
@@ -291,6 +295,7 @@ def generate(app, *, learners: int, organisations: int, seed: int) -> Counter:
                                 break
                         all_passed = all_passed and passed
                     completed = moment if done_count == len(lessons) and all_passed else None
+                    registration = str(uuid.UUID(int=rng.getrandbits(128), version=4))
                     enrolments.append(
                         {
                             "id": enrolment_id,
@@ -300,20 +305,33 @@ def generate(app, *, learners: int, organisations: int, seed: int) -> Counter:
                             "last_activity_at": moment,
                             "last_lesson_slug": lessons[done_count - 1].slug if done_count else None,
                             "completed_at": completed,
+                            "registration": registration,
                         }
                     )
                     if completed:
+                        # The same builder and validation as the app's own records.
+                        statement_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+                        course_activity = course_services.course_activity(course.slug, course.titles)
+                        body = records.statement_body(
+                            statement_id=statement_id,
+                            actor_public_id=public_id,
+                            verb="completed",
+                            obj=course_activity,
+                            timestamp=completed,
+                            home_page=site,
+                            result={"completion": True},
+                            context=records.Context(registration=registration),
+                        )
+                        records.validate(body)
                         statements.append(
                             {
-                                "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                                "id": statement_id,
                                 "actor_id": public_id,
-                                "verb": "http://adlnet.gov/expapi/verbs/completed",
-                                "object_id": course_services.activity_iri(course.slug, ""),
-                                "body": {
-                                    "actor": {"account": {"name": public_id}},
-                                    "result": {"completion": True},
-                                },
+                                "verb": body["verb"]["id"],
+                                "object_id": course_activity.id,
+                                "body": body,
                                 "stored_at": completed,
+                                "send_attempts": 0,
                             }
                         )
             if len(progress) > 400_000:  # keep memory bounded

@@ -908,6 +908,13 @@ def learners(ws: Workspace) -> list[lookups.LearnerProgress]:
     return lookups.learner_progress(ws.course) if ws.course is not None else []
 
 
+def item_analysis(ws: Workspace, phase: str | None = None) -> list:
+    """Return the item analysis of the published course's quizzes (empty before publishing)."""
+    if ws.course is None:
+        return []
+    return courses.item_analysis(ws.course, phase=phase)
+
+
 def pending_essays(ws: Workspace) -> list:
     """Return the essays waiting for a mark in the course's quizzes."""
     if ws.course is None:

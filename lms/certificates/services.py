@@ -411,11 +411,20 @@ def _mark_issued(certificate: Certificate, course) -> None:
 
 def _record_issue(user, certificate: Certificate, course) -> None:
     site = current_app.config["SITE_URL"].rstrip("/")
+    enrolment = courses.get_enrolment(user, course)
     records.record(
-        user.public_id,
+        user,
         VERB_EARNED,
-        f"{site}/courses/{course.slug}/certificate",
-        name={locale: course.title_in(locale) for locale in course.locales},
+        records.Activity(
+            f"{site}/courses/{course.slug}/certificate",
+            "certificate",
+            {locale: course.title_in(locale) for locale in course.locales},
+        ),
+        context=records.Context(
+            registration=enrolment.registration if enrolment else None,
+            language=certificate.locale,
+            parent=(courses.course_activity(course.slug, course.titles),),
+        ),
         result={
             "completion": True,
             "extensions": {

@@ -1,5 +1,6 @@
 """Courses: the imported package (files and structure), enrolments and lesson progress."""
 
+import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -160,6 +161,8 @@ class Enrolment(db.Model):
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     last_lesson_slug: Mapped[str | None] = mapped_column(sa.String(64))
     completed_at: Mapped[datetime | None]
+    # The xAPI registration: every learning record of this enrolment carries it.
+    registration: Mapped[str] = mapped_column(sa.String(36), unique=True, default=lambda: str(uuid.uuid4()))
 
     course: Mapped[Course] = relationship()
 

@@ -3,6 +3,7 @@
 import hashlib
 import tempfile
 import tomllib
+import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -207,6 +208,66 @@ def activity_iri(course_slug: str, suffix: str) -> str:
     return f"{current_app.config['SITE_URL'].rstrip('/')}/courses/{course_slug}/{suffix}"
 
 
+def course_activity(course_slug: str, titles: dict[str, str]) -> records.Activity:
+    """Return a course as an xAPI activity."""
+    return records.Activity(activity_iri(course_slug, ""), "course", dict(titles))
+
+
+def module_activity(course_slug: str, module_slug: str, titles: dict[str, str]) -> records.Activity:
+    """Return a module as an xAPI activity."""
+    return records.Activity(activity_iri(course_slug, module_slug), "module", dict(titles))
+
+
+def lesson_activity(
+    course_slug: str, module_slug: str, lesson_slug: str, titles: dict[str, str]
+) -> records.Activity:
+    """Return a lesson as an xAPI activity (its IRI is the lesson page's URL)."""
+    return records.Activity(activity_iri(course_slug, f"{module_slug}/{lesson_slug}"), "lesson", dict(titles))
+
+
+def learning_context(_sender, *, user_id: int | None, activity: records.Activity) -> records.Context | None:
+    """Give a quiz's (or a quiz question's) learning records their module, course and enrolment.
+
+    Answers ``records.context_requested``: quizzes knows nothing of courses, but its activity
+    IRIs are the ones courses chose (``<course>/<module>/quiz``, ``<course>/assessment``).
+    """
+    prefix = activity_iri("", "").rstrip("/") + "/"  # <site>/courses/
+    if not activity.id.startswith(prefix):
+        return None
+    parts = activity.id[len(prefix) :].split("/")
+    if len(parts) < 2:
+        return None
+    slug = parts[0]
+    if parts[1] == "assessment":
+        quiz_parts, module_slug = parts[1:], None
+    elif len(parts) >= 3 and parts[2] == "quiz":
+        quiz_parts, module_slug = parts[1:], parts[1]
+    else:
+        return None
+    enrolment = (
+        sa.select(Enrolment.registration)
+        .where(Enrolment.course_id == Course.id, Enrolment.user_id == user_id)
+        .scalar_subquery()
+    )
+    module_titles = sa.null() if module_slug is None else Module.titles
+    query = sa.select(Course.titles, module_titles, enrolment).where(Course.slug == slug)
+    if module_slug is not None:
+        query = query.join(Module, sa.and_(Module.course_id == Course.id, Module.slug == module_slug))
+    row = db.session.execute(query).first()
+    if row is None:
+        return None
+    course_titles, module_titles, registration = row
+    around = [course_activity(slug, course_titles)]
+    if module_slug is not None:
+        around.insert(0, module_activity(slug, module_slug, module_titles or {}))
+    if len(quiz_parts) > (1 if module_slug is None else 2):  # a question of the quiz
+        quiz_iri = prefix + "/".join(parts[: 2 if module_slug is None else 3])
+        quiz = records.Activity(quiz_iri, "assessment", dict(around[0].name))
+        return records.Context(registration=registration, parent=(quiz,), grouping=tuple(around))
+    # A module's quiz is named as its module, the knowledge check as its course.
+    return records.Context(registration=registration, parent=tuple(around), object_name=dict(around[0].name))
+
+
 def _replace_quizzes(course: Course, pkg: package.CoursePackage) -> None:
     """Create or update each module quiz and the course assessment from their GIFT banks."""
     modules = {m.slug: m for m in db.session.scalars(sa.select(Module).where(Module.course_id == course.id))}
@@ -330,6 +391,28 @@ def course_quizzes(course: Course) -> list:
     return quizzes
 
 
+@dataclass(frozen=True)
+class QuizItems:
+    """One quiz of a course with its item analysis; ``module`` is None for the knowledge check."""
+
+    quiz: "quiz_services.Quiz"
+    module: Module | None
+    analysis: "quiz_services.QuizAnalysis"
+
+    def title_in(self, locale: str) -> str | None:
+        """Return the module's title (None: the knowledge check, which the caller names)."""
+        return self.module.title_in(locale) if self.module is not None else None
+
+
+def item_analysis(course: Course, *, phase: str | None = None) -> list[QuizItems]:
+    """Return the item analysis of every quiz of a course, modules first (a fixed number of queries)."""
+    pairs = [(m.quiz, m) for m in load_outline(course) if m.quiz is not None]
+    if course.assessment_quiz is not None:
+        pairs.append((course.assessment_quiz, None))
+    analyses = quiz_services.item_analysis([quiz for quiz, _module in pairs], phase=phase)
+    return [QuizItems(quiz, module, analyses[quiz.id]) for quiz, module in pairs]
+
+
 def courses_dir() -> Path:
     """Return the folder `flask courses load-all` reads."""
     return Path(current_app.config["COURSES_DIR"])
@@ -425,13 +508,24 @@ def enroll(user, course: Course) -> Enrolment:
     db.session.execute(
         _insert_ignore(
             Enrolment.__table__,
-            {"user_id": user.id, "course_id": course.id, "enrolled_at": now, "last_activity_at": now},
+            {
+                "user_id": user.id,
+                "course_id": course.id,
+                "enrolled_at": now,
+                "last_activity_at": now,
+                "registration": str(uuid.uuid4()),
+            },
             ["user_id", "course_id"],
         )
     )
     enrolment = get_enrolment(user, course)
     if enrolment.enrolled_at == now:
-        records.record(user.public_id, "registered", activity_iri(course.slug, ""), name=dict(course.titles))
+        records.record(
+            user,
+            "registered",
+            course_activity(course.slug, course.titles),
+            context=records.Context(registration=enrolment.registration),
+        )
     return enrolment
 
 
@@ -453,7 +547,7 @@ def record_lesson_done(user, course: Course, lesson: Lesson) -> bool:
     enrolment = get_enrolment(user, course)
     if enrolment is None:
         raise CourseError(_("Enrol in the course first."))
-    result = db.session.execute(
+    inserted = db.session.execute(
         _insert_ignore(
             LessonProgress.__table__,
             {
@@ -463,18 +557,56 @@ def record_lesson_done(user, course: Course, lesson: Lesson) -> bool:
                 "completed_at": utcnow(),
             },
             ["user_id", "course_id", "lesson_slug"],
-        )
-    )
+        ).returning(LessonProgress.id)
+    ).scalar()
     touch(enrolment.id, lesson.slug)
-    return bool(result.rowcount)
+    if inserted is not None:
+        module = lesson.module
+        records.record(
+            user,
+            "completed",
+            lesson_activity(course.slug, module.slug, lesson.slug, lesson.titles),
+            result={"completion": True},
+            context=records.Context(
+                registration=enrolment.registration,
+                parent=(
+                    module_activity(course.slug, module.slug, module.titles),
+                    course_activity(course.slug, course.titles),
+                ),
+            ),
+        )
+    return inserted is not None
 
 
-def touch(enrolment_id: int, lesson_slug: str) -> None:
-    """Remember where the learner is, for "continue where you left off"."""
-    db.session.execute(
+def touch(enrolment_id: int, lesson_slug: str) -> str | None:
+    """Remember where the learner is, for "continue where you left off"; return the registration."""
+    return db.session.execute(
         sa.update(Enrolment)
         .where(Enrolment.id == enrolment_id)
         .values(last_activity_at=utcnow(), last_lesson_slug=lesson_slug)
+        .returning(Enrolment.registration)
+    ).scalar()
+
+
+def record_lesson_read(user, enrolment_id: int, course, lesson, locale: str) -> None:
+    """Note that an enrolled learner opened a lesson: where they are, and an ``experienced`` record.
+
+    ``course`` and ``lesson`` are a course outline's items (slug and titles are all it reads).
+    """
+    registration = touch(enrolment_id, lesson.slug)
+    module = lesson.module
+    records.record(
+        user,
+        "experienced",
+        lesson_activity(course.slug, module.slug, lesson.slug, lesson.titles),
+        context=records.Context(
+            registration=registration,
+            language=locale,
+            parent=(
+                module_activity(course.slug, module.slug, module.titles),
+                course_activity(course.slug, course.titles),
+            ),
+        ),
     )
 
 
@@ -523,11 +655,11 @@ def update_completion(user, course: Course, states: Iterable[ModuleState]) -> da
         db.session.refresh(enrolment)
         if enrolment.completed_at == now:
             records.record(
-                user.public_id,
+                user,
                 "completed",
-                activity_iri(course.slug, ""),
-                name=dict(course.titles),
+                course_activity(course.slug, course.titles),
                 result={"completion": True},
+                context=records.Context(registration=enrolment.registration),
             )
             signals.send_course_completed(current_app._get_current_object(), user, course)
     return enrolment.completed_at

@@ -127,7 +127,8 @@ def lesson(slug, module_slug, lesson_slug):
     locale = _locale()
     page = outline.lesson_page(course, item, locale) or abort(404)
     if standing.is_enrolled and standing.last_lesson_slug != item.slug:
-        services.touch(standing.enrolment_id, item.slug)
+        # Only when the learner moves to another lesson: a reload writes nothing.
+        services.record_lesson_read(current_user, standing.enrolment_id, course, item, locale)
         db.session.commit()
     body_top, body_bottom = _lesson_body(course, page, locale)
     return render_template(

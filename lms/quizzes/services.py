@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, is_dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -42,9 +44,29 @@ from lms.quizzes.models import (
     question_to_data,
     render_text,
 )
+from lms.quizzes.statistics import (
+    ALL,
+    FLAGS,
+    ItemStat,
+    OptionStat,
+    QuizAnalysis,
+    item_analysis,
+)
+from lms.quizzes.statistics import CSV_HEADER as ITEM_ANALYSIS_CSV_HEADER
+from lms.quizzes.statistics import write_csv as write_item_analysis_csv
 from lms.records import services as records
 
 __all__ = [
+    "ALL",
+    "FLAGS",
+    "ITEM_ANALYSIS_CSV_HEADER",
+    "ItemStat",
+    "OptionStat",
+    "QuizAnalysis",
+    "item_analysis",
+    "write_item_analysis_csv",
+    "question_activity",
+    "quiz_activity",
     "AlreadyMarked",
     "AssessmentScores",
     "AttemptSummary",
@@ -371,7 +393,7 @@ def start_attempt(
                 db.session.add(attempt)
         except IntegrityError:
             continue  # another request took this number: look again
-        records.record(user.public_id, "attempted", quiz.activity_id)
+        records.record(user, "attempted", quiz_activity(quiz), language=locale)
         return attempt
     raise QuizError(_("The quiz is busy; try again in a moment."))
 
@@ -638,7 +660,7 @@ def _grade(attempt: Attempt, learner) -> None:
             "success": attempt.is_passed,
             "completion": True,
         }
-        records.record(learner.public_id, verb, attempt.quiz.activity_id, result=result)
+        records.record(learner, verb, quiz_activity(attempt.quiz), result=result, language=attempt.locale)
     db.session.flush()
 
 
@@ -722,9 +744,56 @@ def mark_essay(marker, response: Response, fraction: float, comment: str = "") -
     db.session.refresh(response)
     if not claimed:
         raise AlreadyMarked(_("This answer has a mark already; marks are final."))
+    learner = account_services.get_user(attempt.user_id) if attempt is not None else None
+    if learner is not None:
+        _record_mark(learner, attempt, response)
     if attempt is not None and attempt.graded_at is None:
-        _grade(attempt, account_services.get_user(attempt.user_id))
+        _grade(attempt, learner)
     return response
+
+
+def question_activity(quiz: Quiz, qid: str, name: dict[str, str] | None = None) -> records.Activity:
+    """Return one question of a quiz as an xAPI activity."""
+    return records.Activity(f"{quiz.activity_id}/{quote(str(qid), safe='')}", "question", name or {})
+
+
+def quiz_activity(quiz: Quiz) -> records.Activity:
+    """Return a quiz as an xAPI activity (named by the domain that gave its IRI)."""
+    return records.Activity(quiz.activity_id, "assessment")
+
+
+def _record_mark(learner, attempt: Attempt, response: Response) -> None:
+    """Record an essay's mark as the learner's result on that question."""
+    question = db.session.scalar(
+        sa.select(Question).where(
+            Question.quiz_id == attempt.quiz_id,
+            Question.qid == response.qid,
+            Question.locale == attempt.locale,
+        )
+    )
+    name = {attempt.locale: _plain(question.parsed.text)} if question is not None else {}
+    records.record(
+        learner,
+        "scored",
+        question_activity(attempt.quiz, response.qid, {k: v for k, v in name.items() if v}),
+        language=attempt.locale,
+        result={
+            "score": {
+                "scaled": round(response.fraction, 6),
+                "raw": round(response.fraction, 6),
+                "min": 0,
+                "max": 1,
+            },
+            "success": response.fraction >= 0.5,
+            "completion": True,
+        },
+    )
+
+
+def _plain(text: str, limit: int = 200) -> str:
+    """Return a question's text as a one-line name for a learning record."""
+    words = " ".join(re.sub(r"<[^>]+>|[*_`#\\]", " ", text or "").split())
+    return words if len(words) <= limit else words[: limit - 1] + "…"
 
 
 # Results --------------------------------------------------------------------------------------

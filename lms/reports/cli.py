@@ -13,7 +13,9 @@ from flask.cli import AppGroup
 
 from lms.accounts import services as account_services
 from lms.accounts.models import Organisation
+from lms.courses import services as course_services
 from lms.extensions import db
+from lms.quizzes import services as quiz_services
 from lms.reports import filters, services
 
 reports_cli = AppGroup("reports", help="Export programme reports.")
@@ -171,3 +173,81 @@ def revoke(username, org, programme):
     click.echo(
         f"{user.username} no longer sees {'the whole programme' if organisation is None else organisation.name}."
     )
+
+
+def _percent(value: float | None) -> str:
+    return "  -" if value is None else f"{100 * value:3.0f}"
+
+
+def _quiz_label(quiz_items) -> str:
+    title = quiz_items.title_in(quiz_items.quiz.default_locale)
+    return f"Module quiz: {title}" if title is not None else "Knowledge check"
+
+
+@reports_cli.command("items")
+@click.option("--course", "slug", required=True, help="Course slug.")
+@click.option("--phase", type=click.Choice(["pre", "post"]), help="Only these knowledge-check attempts.")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File (default: print).")
+def items(slug, phase, fmt, output):
+    """Item analysis of a course's quizzes: facility, discrimination, option shares, flags."""
+    course = course_services.get_course(slug)
+    if course is None:
+        raise click.ClickException(f"no course {slug}")
+    analyses = course_services.item_analysis(course, phase=phase)
+    labelled = [(_quiz_label(q), q.analysis) for q in analyses]
+    if fmt == "csv":
+        if output:
+            with open(output, "w", encoding="utf-8-sig", newline="") as out:
+                count = quiz_services.write_item_analysis_csv(labelled, out)
+            click.echo(f"Wrote {count} rows to {output}.")
+        else:
+            quiz_services.write_item_analysis_csv(labelled, click.get_text_stream("stdout"))
+        return
+    lines = []
+    for label, analysis in labelled:
+        locales = analysis.locales
+        counts = ", ".join(f"{loc}: {analysis.attempts[loc]}" for loc in locales)
+        mean = analysis.mean_score[quiz_services.ALL]
+        lines.append(
+            f"{label}: {analysis.attempts[quiz_services.ALL]} graded attempts ({counts or 'none'})"
+            + (f", mean score {mean:.0f}%" if mean is not None else "")
+        )
+        if analysis.key_position:
+            place, count, total = analysis.key_position
+            lines.append(
+                f"  answer position: the right answer is choice {place} in {count} of {total} multiple-choice items"
+            )
+        head = "facility % (all " + " ".join(locales) + ")"
+        lines.append(
+            f"  {'#':>2} {'question':<12} {'type':<13} {head:<28} discrimination % (all {' '.join(locales)})  flags"
+        )
+        per_locale = {loc: analysis.items[loc] for loc in locales}
+        for index, item in enumerate(analysis.items[quiz_services.ALL]):
+            facility = " ".join(
+                [_percent(item.facility), *(_percent(per_locale[loc][index].facility) for loc in locales)]
+            )
+            discrimination = " ".join(
+                [
+                    _percent(item.discrimination),
+                    *(_percent(per_locale[loc][index].discrimination) for loc in locales),
+                ]
+            )
+            lines.append(
+                f"  {item.number:>2} {item.qid[:12]:<12} {item.qtype:<13} {facility:<28} {discrimination:<30}"
+                f" {', '.join(item.flags)}"
+            )
+            if item.options:
+                shares = "  ".join(
+                    f"{o.position}{'*' if o.is_right else ''}:{_percent(o.share).strip()}%"
+                    for o in item.options
+                )
+                lines.append(f"{'':>30}options (* right), share of {item.attempts} attempts: {shares}")
+        lines.append("")
+    text = "\n".join(lines)
+    if output:
+        with open(output, "w", encoding="utf-8") as out:
+            out.write(text)
+        click.echo(f"Wrote {output}.")
+    else:
+        click.echo(text)

@@ -13,6 +13,7 @@ from typing import IO, Any
 
 import xlsxwriter
 
+from lms.core.spreadsheet import FORMULA_PREFIXES, neutralise
 from lms.reports.completions import (
     CompletionRecord,
     CompletionRows,
@@ -59,14 +60,7 @@ COLUMN_KINDS: tuple[tuple[str, str], ...] = (
 COLUMNS: tuple[str, ...] = tuple(name for name, _kind in COLUMN_KINDS)
 LIST_SEPARATOR = "; "
 
-# A cell starting with one of these may run as a formula in Excel, LibreOffice or Sheets.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
-
-
-def neutralise(text: str) -> str:
-    """Return text that no spreadsheet will run: a leading apostrophe before a formula start."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def iso(moment: datetime | None) -> str:

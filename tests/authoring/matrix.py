@@ -45,6 +45,8 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("authoring.export_published", "GET"): [Case(f"{C}/published.zip", editors(404))],
     ("authoring.learners", "GET"): [Case(f"{C}/learners", editors(404))],
     ("authoring.essays", "GET"): [Case(f"{C}/essays", editors(404))],
+    ("authoring.items", "GET"): [Case(f"{C}/items", editors(404))],
+    ("authoring.items_csv", "GET"): [Case(f"{C}/items.csv", editors(404))],
     ("authoring.mark_essay", "POST"): [Case(f"{C}/essays/1", editors(404), {"mark": "50"})],
     ("authoring.add_module", "POST"): [Case(f"{C}/modules", editors(404), {"slug": "m", "title": "M"})],
     ("authoring.module", "GET"): [Case(f"{C}/modules/m/", editors(404))],
@@ -144,6 +146,8 @@ OWNERSHIP: dict[tuple[str, str], list[OwnCase]] = {
     ("authoring.export_published", "GET"): [OwnCase(f"{S}/published.zip", 200)],
     ("authoring.learners", "GET"): [OwnCase(f"{S}/learners", 200)],
     ("authoring.essays", "GET"): [OwnCase(f"{S}/essays", 200)],
+    ("authoring.items", "GET"): [OwnCase(f"{S}/items", 200), OwnCase(f"{S}/items?locale=xx&phase=zz", 200)],
+    ("authoring.items_csv", "GET"): [OwnCase(f"{S}/items.csv", 200)],
     ("authoring.mark_essay", "POST"): [
         OwnCase(S + "/essays/{own_essay}", 303, {"mark": "50"}),
         OwnCase(S + "/essays/{foreign_essay}", WRONG, {"mark": "50"}, label="answer in another course"),

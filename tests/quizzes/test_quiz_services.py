@@ -472,7 +472,7 @@ def test_essays_wait_for_a_mark_and_the_mark_is_final(make_quiz, make_user, db):
     db.session.refresh(attempt)
     assert (attempt.score, attempt.is_passed, attempt.needs_marking) == (40, False, False)
     assert attempt.graded_at is not None
-    assert verbs(learner) == ["attempted", "failed"]
+    assert verbs(learner) == ["attempted", "scored", "failed"]  # the essay's mark, then the grade
     assert services.result_view(attempt).questions[0].comment == "Good map; add a timeline."
     with pytest.raises(services.AlreadyMarked):
         services.mark_essay(trainer, response, 1.0)

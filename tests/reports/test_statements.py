@@ -16,8 +16,8 @@ from lms.reports.filters import PROGRAMME
 from lms.reports.models import ExportAudit
 
 
-def stored(db, user, verb, activity, when, **kw):
-    statement = records.record(user.public_id, verb, activity, **kw)
+def stored(db, user, verb, activity, when, name=None, **kw):
+    statement = records.record(user.public_id, verb, records.Activity(activity, "course", name or {}), **kw)
     statement.stored_at = when
     db.session.flush()
     return statement

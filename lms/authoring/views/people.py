@@ -1,13 +1,17 @@
-"""Trainers' view of their learners: progress (display names only) and essays to mark."""
+"""Trainers' view of their learners: progress (display names only), essays to mark, item analysis."""
 
-from flask import abort, flash, redirect, render_template, url_for
+import io
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.authoring import services
 from lms.authoring.forms import EssayMarkForm
-from lms.authoring.views.common import bp, workspace_or_404
+from lms.authoring.views.common import bp, ui_locale, workspace_or_404
+from lms.core.i18n import language_name
 from lms.extensions import db
+from lms.quizzes.services import ALL, write_item_analysis_csv
 
 
 @bp.get("/<slug>/learners")
@@ -47,3 +51,50 @@ def mark_essay(slug, response_id):
     db.session.commit()
     flash(_("The mark is saved."))
     return redirect(url_for("authoring.essays", slug=slug), 303)
+
+
+PHASES = ("pre", "post")
+
+
+def _phase() -> str | None:
+    """Return the knowledge-check attempts asked for: before or after the course, else all."""
+    phase = request.args.get("phase") or None
+    return phase if phase in PHASES else None
+
+
+@bp.get("/<slug>/items")
+def items(slug):
+    """How each question of the course's quizzes performs, per language and overall."""
+    ws = workspace_or_404(slug)
+    phase = _phase()
+    analyses = services.item_analysis(ws, phase)
+    locales = sorted({loc for q in analyses for loc in q.analysis.locales})
+    locale = request.args.get("locale") or ALL
+    if locale not in locales:
+        locale = ALL
+    return render_template(
+        "authoring/items.html",
+        ws=ws,
+        analyses=analyses,
+        locales=locales,
+        locale=locale,
+        phase=phase,
+        ui_locale=ui_locale(),
+        language_name=language_name,
+    )
+
+
+@bp.get("/<slug>/items.csv")
+def items_csv(slug):
+    """The item analysis as CSV (UTF-8 with a byte order mark, so Excel reads Arabic)."""
+    ws = workspace_or_404(slug)
+    analyses = services.item_analysis(ws, _phase())
+    labels = {None: _("Knowledge check")}
+    out = io.StringIO()
+    out.write("\ufeff")
+    write_item_analysis_csv([(q.title_in(ui_locale()) or labels[None], q.analysis) for q in analyses], out)
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{slug}-item-analysis.csv"'},
+    )
