@@ -15,6 +15,7 @@ from lms.accounts.cli import users_cli
 from lms.accounts.views import bp as accounts_bp
 from lms.authoring.views import bp as authoring_bp
 from lms.certificates import init_app as init_certificates
+from lms.certificates import services as certificate_services
 from lms.certificates.cli import certificates_cli
 from lms.certificates.views import bp as certificates_bp
 from lms.core.db import configure_engine_events, end_read_only_transaction
@@ -32,6 +33,7 @@ from lms.courses.views import my_learning_panel
 from lms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from lms.quizzes import services as quiz_services
 from lms.records import services as record_services
+from lms.reports import services as report_services
 from lms.reports.cli import reports_cli
 from lms.reports.views import bp as reports_bp
 
@@ -85,6 +87,7 @@ def create_app(config=None, **overrides) -> Flask:
     app.extensions["tamkeen-set-discreet"] = _remember_discreet
     app.extensions["tamkeen-me-panels"] = [my_learning_panel]
     init_certificates(app)
+    certificate_services.register_learner_scope(app, report_services.learners_visible_to)
     account_services.register_data_exporter(app, "quiz_attempts", quiz_services.export_user_data)
     account_services.register_data_exporter(
         app, "learning_records", lambda user: record_services.statements_for(user.public_id)
