@@ -28,7 +28,9 @@ from lms.accounts.models import (
     UserSession,
 )
 from lms.core.db import DirectQuery, utcnow
+from lms.accounts.confusables import skeleton
 from lms.core.security import (
+    canonical_key,
     hash_password,
     needs_rehash,
     new_token,
@@ -60,7 +62,7 @@ def clean_text(value: str, max_length: int) -> str:
 
 def username_key(username: str) -> str:
     """Return the comparison form of a username (NFKC, case-folded, trimmed)."""
-    return unicodedata.normalize("NFKC", username or "").strip().casefold()
+    return canonical_key(username)
 
 
 def check_username(username: str) -> str:
@@ -118,16 +120,21 @@ def register(
     check_password(password, username=username)
     # Hash before checking for a duplicate so both outcomes cost the same time.
     password_hash = hash_password(password)
-    if find_user(username) is not None:
+    # A name that looks like another (Cyrillic a, digit one for l) counts as that name.
+    look = skeleton(username)
+    if find_user(username) is not None or db.session.scalar(
+        sa.select(User.id).where(User.username_skeleton == look).limit(1)
+    ):
         raise UsernameTaken(_("That username is taken."))
     email = (email or "").strip() or None
     user = User(
         username=username,
         username_key=username_key(username),
+        username_skeleton=look,
         password_hash=password_hash,
         display_name=clean_text(display_name, 120),
         email=email,
-        email_key=email.casefold() if email else None,
+        email_key=canonical_key(email) or None,
         locale=locale if locale in current_app.config["LANGUAGES"] else None,
         role=role,
     )
@@ -238,7 +245,7 @@ def set_password(user: User, new_password: str) -> None:
 
 def request_password_reset(email: str) -> None:
     """E-mail a reset link to every active account with this address; say nothing either way."""
-    key = (email or "").strip().casefold()
+    key = canonical_key(email)
     if not key:
         return
     users = db.session.scalars(db.select(User).where(User.email_key == key)).all()
@@ -373,7 +380,7 @@ def update_profile(
     user.display_name = clean_text(display_name, 120)
     email = (email or "").strip() or None
     user.email = email
-    user.email_key = email.casefold() if email else None
+    user.email_key = canonical_key(email) or None
     user.locale = locale if locale in current_app.config["LANGUAGES"] else None
     db.session.flush()
 

@@ -4,6 +4,7 @@ import contextlib
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from urllib.parse import urljoin, urlsplit
 
 from argon2 import PasswordHasher, Type
@@ -22,10 +23,18 @@ def client_key() -> str:
     return request.remote_addr or "unknown"
 
 
+def canonical_key(value: str | None) -> str:
+    """Return the one comparison form of a username or e-mail address: NFKC, trimmed, case-folded.
+
+    Sign-in, recovery codes, resets and their rate limits all key accounts by it, so that a
+    full-width or otherwise compatible spelling of a locked account is the same locked account.
+    """
+    return unicodedata.normalize("NFKC", value or "").strip().casefold()
+
+
 def account_key(field: str = "username") -> str:
-    """Key rate limits on the account named in the submitted form, normalised."""
-    value = (request.form.get(field) or "").strip().casefold()
-    return f"account:{value}"
+    """Key rate limits on the account named in the submitted form, by its canonical key."""
+    return f"account:{canonical_key(request.form.get(field))}"
 
 
 STRICT_HEADERS = (
