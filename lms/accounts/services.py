@@ -18,6 +18,7 @@ from flask_mail import Message
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
+from lms.accounts.confusables import skeleton
 from lms.accounts.models import (
     Membership,
     Organisation,
@@ -28,7 +29,6 @@ from lms.accounts.models import (
     UserSession,
 )
 from lms.core.db import DirectQuery, utcnow
-from lms.accounts.confusables import skeleton
 from lms.core.security import (
     canonical_key,
     hash_password,
