@@ -94,6 +94,8 @@ class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     country: Mapped[str] = mapped_column(sa.String(2))  # ISO 3166-1 alpha-2
+    # Learners join with this code only (given by the organisation); None: nobody can join.
+    join_code: Mapped[str | None] = mapped_column(sa.String(16), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     memberships: Mapped[list["Membership"]] = relationship(

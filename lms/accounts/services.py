@@ -423,6 +423,37 @@ def get_organisation(organisation_id: int) -> Organisation | None:
     return db.session.get(Organisation, organisation_id)
 
 
+JOIN_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O or 1/I/L to misread
+JOIN_CODE_LENGTH = 10  # about 49 random bits
+
+
+def _normalise_join_code(text: str | None) -> str:
+    return "".join(c for c in canonical_key(text).upper() if c.isalnum())[:32]
+
+
+def renew_join_code(actor: User, organisation: Organisation) -> str:
+    """Give an organisation a new join code (admins); the old one stops working."""
+    if actor.role != Role.ADMIN:
+        raise PermissionError(_("Only admins can create organisations."))
+    organisation.join_code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _n in range(JOIN_CODE_LENGTH))
+    db.session.flush()
+    return organisation.join_code
+
+
+def join_organisation_with_code(user: User, code: str | None) -> Organisation:
+    """Join the organisation whose join code this is: its code is its consent."""
+    code = _normalise_join_code(code)
+    organisation = (
+        db.session.scalar(sa.select(Organisation).where(Organisation.join_code == code))
+        if len(code) == JOIN_CODE_LENGTH
+        else None
+    )
+    if organisation is None:
+        raise AccountError(_("That code does not open any organisation."))
+    join_organisation(user, organisation)
+    return organisation
+
+
 def create_organisation(actor: User, name: str, country: str) -> Organisation:
     """Create an organisation (admins only)."""
     if actor.role != Role.ADMIN:

@@ -267,9 +267,6 @@ def profile():
     if request.method == "GET":
         form.locale.data = current_user.locale or ""
     membership_form = MembershipForm(prefix="m")
-    membership_form.organisation.choices = [
-        (o.id, f"{o.name} ({o.country})") for o in services.list_organisations()
-    ]
     if form.validate_on_submit():
         services.update_profile(
             current_user,
@@ -294,14 +291,18 @@ def profile():
 
 @bp.post("/me/organisations")
 @login_required
+@limiter.limit(_limit("LIMIT_PASSWORD_PER_CLIENT"))
 def join_organisation():
-    """Join an organisation listed on the site."""
+    """Join an organisation with the code it gave (its consent); codes are not guessable."""
     form = MembershipForm(prefix="m")
-    form.organisation.choices = [(o.id, o.name) for o in services.list_organisations()]
     if not form.validate_on_submit():
         abort(400)
-    organisation = services.get_organisation(form.organisation.data) or abort(404)
-    services.join_organisation(current_user, organisation)
+    try:
+        organisation = services.join_organisation_with_code(current_user, form.code.data)
+    except services.AccountError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("accounts.profile"), 303)
     db.session.commit()
     flash(_("You are now listed as a member of %(name)s.", name=organisation.name))
     return redirect(url_for("accounts.profile"), 303)
@@ -418,5 +419,22 @@ def admin_organisations():
             flash(_("The organisation is saved."))
             return redirect(url_for("accounts.admin_organisations"), 303)
     return render_template(
-        "accounts/admin_organisations.html", form=form, organisations=services.list_organisations()
+        "accounts/admin_organisations.html",
+        form=form,
+        organisations=services.list_organisations(),
+        code_form=ConfirmForm(prefix="code"),
     )
+
+
+@bp.post("/admin/organisations/<int:organisation_id>/code")
+@login_required
+def admin_organisation_code(organisation_id):
+    """Give an organisation a new join code; the old one stops working."""
+    require_role(Role.ADMIN)
+    if not ConfirmForm(prefix="code").validate_on_submit():
+        abort(400)
+    organisation = services.get_organisation(organisation_id) or abort(404)
+    services.renew_join_code(current_user, organisation)
+    db.session.commit()
+    flash(_("%(name)s has a new join code; the old one no longer works.", name=organisation.name))
+    return redirect(url_for("accounts.admin_organisations"), 303)

@@ -25,6 +25,10 @@ def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('username_skeleton', sa.String(length=255), nullable=True))
         batch_op.create_index(batch_op.f('ix_users_username_skeleton'), ['username_skeleton'], unique=False)
+    # Existing organisations get no code: nobody joins them until an admin gives them one.
+    with op.batch_alter_table('organisations', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('join_code', sa.String(length=16), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_organisations_join_code'), ['join_code'])
     users = sa.table('users', sa.column('id', sa.Integer), sa.column('username', sa.String),
                      sa.column('username_skeleton', sa.String))
     connection = op.get_bind()
@@ -35,6 +39,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('organisations', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_organisations_join_code'), type_='unique')
+        batch_op.drop_column('join_code')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_username_skeleton'))
         batch_op.drop_column('username_skeleton')
