@@ -431,11 +431,15 @@ def _normalise_join_code(text: str | None) -> str:
     return "".join(c for c in canonical_key(text).upper() if c.isalnum())[:32]
 
 
+def _new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _n in range(JOIN_CODE_LENGTH))
+
+
 def renew_join_code(actor: User, organisation: Organisation) -> str:
     """Give an organisation a new join code (admins); the old one stops working."""
     if actor.role != Role.ADMIN:
         raise PermissionError(_("Only admins can create organisations."))
-    organisation.join_code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _n in range(JOIN_CODE_LENGTH))
+    organisation.join_code = _new_join_code()
     db.session.flush()
     return organisation.join_code
 
@@ -467,7 +471,7 @@ def create_organisation(actor: User, name: str, country: str) -> Organisation:
     )
     if existing is not None:
         return existing
-    organisation = Organisation(name=name, country=country)
+    organisation = Organisation(name=name, country=country, join_code=_new_join_code())
     db.session.add(organisation)
     db.session.flush()
     return organisation
