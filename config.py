@@ -47,6 +47,8 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
 
     # Security.
+    # Request bodies: forms are small; upload views raise this for themselves (413 past it).
+    MAX_CONTENT_LENGTH = _env_int("MAX_FORM_BYTES", 512 * 1024)
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; sessions expire anyway
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)  # trust X-Forwarded-For only behind this many proxies

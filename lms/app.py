@@ -21,8 +21,9 @@ from lms.certificates.views import bp as certificates_bp
 from lms.core.db import configure_engine_events, end_read_only_transaction
 from lms.core.errors import handle_http_error, register_error_handlers
 from lms.core.i18n import select_locale
+from lms.core.images import limit_decoded_pixels
 from lms.core.logging import configure_logging
-from lms.core.security import set_security_headers
+from lms.core.security import BoundedIntConverter, apply_upload_limit, set_security_headers
 from lms.core.sessions import SessionInterface
 from lms.core.templating import init_templating
 from lms.core.views import bp as core_bp
@@ -74,6 +75,10 @@ def create_app(config=None, **overrides) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     configure_logging(app.config.get("LOG_IP_ADDRESSES", False))
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
+    limit_decoded_pixels()
+    # Before CSRF reads the form: upload views get their larger body limit first.
+    app.before_request(apply_upload_limit)
     _init_extensions(app)
     register_error_handlers(app)
     app.register_error_handler(429, _too_many_requests)

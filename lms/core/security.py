@@ -10,12 +10,52 @@ from urllib.parse import urljoin, urlsplit
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, current_app, request
+from werkzeug.routing import IntegerConverter
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+# Ids are 32-bit integers on every engine: a larger one in a URL is "not found", never a 500.
+MAX_ID = 2**31 - 1
+_UPLOAD_LIMIT = "tamkeen_upload_limit"
+
+
+class BoundedIntConverter(IntegerConverter):
+    """The `int` URL converter, limited to the ids a database column can hold."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def parse_id(text: str | None) -> int | None:
+    """Return a positive id typed in a form or query string, or None if it is not one."""
+    text = (text or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 10 or int(text) > MAX_ID:
+        return None
+    return int(text)
+
+
+def accepts_upload(max_bytes: int):
+    """Let a view take a body up to `max_bytes` (an upload) instead of MAX_CONTENT_LENGTH."""
+
+    def mark(view):
+        setattr(view, _UPLOAD_LIMIT, max_bytes)
+        return view
+
+    return mark
+
+
+def apply_upload_limit() -> None:
+    """Before the form is read (CSRF reads it): raise the body limit for upload views only."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, _UPLOAD_LIMIT, None)
+    if limit is not None:
+        request.max_content_length = limit
 
 
 def client_key() -> str:
