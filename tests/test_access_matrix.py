@@ -48,7 +48,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("accounts.erase", "POST"): [Case("/me/erase", signed_in(200), {"password": "wrong!", "confirm": "y"})],
     ("accounts.join_organisation", "POST"): [
         # Refused with a message: only an organisation's code lets a learner in.
-        Case("/me/organisations", signed_in(303), {"m-code": "NOT-A-CODE"}, "unknown code"),
+        Case("/me/organisations", signed_in(303), {"code": "NOT-A-CODE"}, "unknown code"),
         Case("/me/organisations", signed_in(400), {"m-organisation": "{foreign_org}"}, "an id, no code"),
     ],
     ("accounts.leave_organisation", "POST"): [

@@ -266,7 +266,7 @@ def profile():
     ]
     if request.method == "GET":
         form.locale.data = current_user.locale or ""
-    membership_form = MembershipForm(prefix="m")
+    membership_form = MembershipForm()
     if form.validate_on_submit():
         services.update_profile(
             current_user,
@@ -294,7 +294,7 @@ def profile():
 @limiter.limit(_limit("LIMIT_PASSWORD_PER_CLIENT"))
 def join_organisation():
     """Join an organisation with the code it gave (its consent); codes are not guessable."""
-    form = MembershipForm(prefix="m")
+    form = MembershipForm()
     if not form.validate_on_submit():
         abort(400)
     try:

@@ -17,7 +17,7 @@ def test_an_organisation_id_alone_does_not_let_a_learner_in(client, auth, make_u
     auth.login("joiner")
     response = client.post_form("/me/organisations", {"m-organisation": str(organisation.id)})
     assert response.status_code == 400
-    guessed = client.post_form("/me/organisations", {"m-code": "23456789AB"})
+    guessed = client.post_form("/me/organisations", {"code": "23456789AB"})
     assert guessed.status_code == 303
     assert "That code does not open any organisation." in client.get("/me/profile").get_data(as_text=True)
     assert _memberships(learner) == set()
@@ -30,7 +30,7 @@ def test_the_organisations_code_lets_a_learner_join_and_leave(client, auth, make
     learner = make_user(username="member-to-be")
     auth.login("member-to-be")
     typed = f" {code[:5].lower()}-{code[5:]} "
-    assert client.post_form("/me/organisations", {"m-code": typed}).status_code == 303
+    assert client.post_form("/me/organisations", {"code": typed}).status_code == 303
     assert _memberships(learner) == {organisation.id}
     leave = client.post_form(f"/me/organisations/{organisation.id}/leave", token_from="/me/profile")
     assert leave.status_code == 303 and _memberships(learner) == set()
