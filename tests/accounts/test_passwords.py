@@ -4,6 +4,8 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from config import Config
 from lms.accounts import services
 from lms.accounts.models import PasswordResetToken
@@ -112,3 +114,39 @@ def test_reset_mail_is_in_the_account_language_and_written_by_flask_mail(app, cl
         app.config["MAIL_TRANSPORT"] = "memory"
     text = (Path(app.instance_path) / "mail.log").read_text(encoding="utf-8")
     assert "To: ar@example.org" in text and "Content-Type: text/plain" in text
+
+
+def test_the_bundled_list_has_100000_breached_passwords_and_names_its_source():
+    import lms.accounts
+
+    assert len(services.common_passwords()) >= 100_000
+    readme = (Path(lms.accounts.__file__).parent / "common_passwords.md").read_text()
+    assert "SecLists" in readme and "MIT" in readme
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["password123", "qwertyuiop", "ＱＷＥＲＴＹＵＩＯＰ", "Iloveyou12", "1q2w3e4r5t6y"],  # noqa: RUF001
+)
+def test_passwords_from_the_breach_list_are_refused(password):
+    with pytest.raises(services.AccountError, match="too common"):
+        services.check_password(password, username="someone")
+
+
+@pytest.mark.parametrize(("password", "username"), [("zzzzzzzzzzzz", "amal"), ("Amal.Haddad", "amal.haddad")])
+def test_one_repeated_character_or_the_username_is_refused(password, username):
+    with pytest.raises(services.AccountError, match="too easy to guess"):
+        services.check_password(password, username=username)
+
+
+def test_a_long_uncommon_passphrase_passes():
+    services.check_password("saffron kettle under the bridge", username="amal")
+
+
+def test_the_policy_is_stated_on_every_form_that_sets_a_password(client, auth, make_user):
+    policy = "not a password known from data breaches"
+    assert policy in client.get("/register").get_data(as_text=True)
+    assert policy in client.get("/recover").get_data(as_text=True)
+    make_user(username="policy-reader")
+    auth.login("policy-reader")
+    assert policy in client.get("/me/password").get_data(as_text=True)
