@@ -184,14 +184,43 @@ def authenticate(username: str, password: str) -> User | None:
 # One query on every request, built once: the live session row (read fresh) and its user's columns.
 _USER_COLUMNS = tuple(attribute.key for attribute in sa.inspect(User).column_attrs)
 _SESSION_USER = DirectQuery(
-    sa.select(*(getattr(User, key) for key in _USER_COLUMNS))
+    sa.select(*(getattr(User, key) for key in _USER_COLUMNS), UserSession.created_at)
     .join(UserSession, UserSession.user_id == User.id)
     .where(UserSession.token_hash == sa.bindparam("token_hash"), UserSession.revoked_at.is_(None))
 )
 
 
+def absolute_session_lifetime() -> timedelta:
+    """Return how long a session lasts from sign-in, however active (SESSION_ABSOLUTE_DAYS)."""
+    return timedelta(days=current_app.config["SESSION_ABSOLUTE_DAYS"])
+
+
+def purge_sessions(user: User | None = None) -> int:
+    """Delete expired session rows (of one user, or everyone's); return how many.
+
+    Expired: begun longer ago than the absolute lifetime, or ended (signed out, revoked) longer
+    ago than a cookie lives, so that no row is kept that no cookie can ever use again.
+    """
+    now = utcnow()
+    sliding = current_app.permanent_session_lifetime
+    stmt = sa.delete(UserSession).where(
+        sa.or_(
+            UserSession.created_at < now - absolute_session_lifetime(),
+            UserSession.revoked_at < now - sliding,
+        )
+    )
+    if user is not None:
+        stmt = stmt.where(UserSession.user_id == user.id)
+    return db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount
+
+
 def start_session(user: User) -> str:
-    """Open a server-side session for the user and return its token (for the cookie)."""
+    """Open a server-side session for the user and return its token (for the cookie).
+
+    The user's expired session rows are purged on the way (`flask users purge-sessions` does
+    everyone's).
+    """
+    purge_sessions(user)
     token = new_token(32)
     db.session.add(UserSession(token_hash=token_digest(token), user_id=user.id))
     db.session.flush()
@@ -205,7 +234,10 @@ def session_user(user_id: str | int, token: str | None) -> User | None:
     rows = _SESSION_USER.rows(db.session, {"token_hash": token_digest(token)})
     if not rows or str(rows[0][0]) != str(user_id):
         return None
-    user = _persistent_user(dict(zip(_USER_COLUMNS, rows[0], strict=True)))
+    *values, started_at = rows[0]
+    if started_at < utcnow() - absolute_session_lifetime():
+        return None  # however active it stayed, a session ends this long after sign-in
+    user = _persistent_user(dict(zip(_USER_COLUMNS, values, strict=True)))
     return user if user.is_active else None
 
 
