@@ -287,6 +287,13 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 def _set_password(user: User, new_password: str) -> None:
     user.password_hash = hash_password(new_password)
     end_all_sessions(user)
+    # Any other reset link sent before is now void, whichever way the password changed.
+    db.session.execute(
+        db.update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     db.session.flush()
 
 

@@ -58,6 +58,22 @@ def apply_upload_limit() -> None:
         request.max_content_length = limit
 
 
+def limiter_store_problem(storage_uri: str, workers: int, *, enabled: bool = True) -> str | None:
+    """Say why rate limits would not hold with this store and this many processes, or None.
+
+    `memory://` counts in each process: with several gunicorn workers, 10 sign-in attempts
+    would really be 10 per worker. deploy/gunicorn.conf.py refuses to start then.
+    """
+    if enabled and workers > 1 and (storage_uri or "memory://").startswith("memory://"):
+        return (
+            f"Rate limits would not hold: LMS_RATELIMIT_STORAGE_URI is memory:// (counted in each "
+            f"process) and gunicorn would run {workers} workers. Set LMS_RATELIMIT_STORAGE_URI to a "
+            "shared store (memcached://HOST:11211 or redis://HOST:6379/0; see docs/deploy.md), "
+            "or run one worker (GUNICORN_WORKERS=1)."
+        )
+    return None
+
+
 def client_key() -> str:
     """Key rate limits on the client address (already corrected by ProxyFix when configured)."""
     return request.remote_addr or "unknown"

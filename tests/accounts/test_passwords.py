@@ -150,3 +150,34 @@ def test_the_policy_is_stated_on_every_form_that_sets_a_password(client, auth, m
     make_user(username="policy-reader")
     auth.login("policy-reader")
     assert policy in client.get("/me/password").get_data(as_text=True)
+
+
+def _reset_tokens(app, client, email):
+    before = len(_mails(app))
+    client.post_form("/forgot", {"email": email}, token_from="/forgot")
+    return [re.search(r"/reset/(\S+)", m["body"]).group(1) for m in _mails(app)[before:]]
+
+
+def test_a_reset_voids_every_other_reset_link_of_the_account(app, client, make_user):
+    make_user(username="two-links", email="two@example.org")
+    first = _reset_tokens(app, client, "two@example.org")
+    second = _reset_tokens(app, client, "two@example.org")
+    assert len(first) == len(second) == 1
+    done = client.post_form(
+        f"/reset/{second[0]}", {"new_password": "a fresh passphrase here"}, token_from=f"/reset/{second[0]}"
+    )
+    assert done.status_code == 303
+    assert client.get(f"/reset/{first[0]}").status_code == 404
+
+
+def test_a_password_change_voids_outstanding_reset_links(app, client, auth, make_user):
+    make_user(username="changer", email="changer@example.org")
+    (token,) = _reset_tokens(app, client, "changer@example.org")
+    auth.login("changer")
+    changed = client.post_form(
+        "/me/password",
+        {"current_password": PASSWORD, "new_password": "another fine passphrase"},
+        token_from="/me/password",
+    )
+    assert changed.status_code == 303
+    assert client.get(f"/reset/{token}").status_code == 404
