@@ -32,6 +32,7 @@ from lms.accounts.forms import (
     SignUpForm,
 )
 from lms.accounts.models import Role
+from lms.core.deferred import after_response
 from lms.core.i18n import language_name
 from lms.core.security import account_key, safe_next
 from lms.extensions import db, limiter, login_manager
@@ -194,18 +195,22 @@ def change_password():
 @limiter.limit(_limit("LIMIT_PASSWORD_PER_CLIENT"), methods=["POST"])
 @limiter.limit(_limit("LIMIT_PASSWORD_PER_ACCOUNT"), key_func=_email_key, methods=["POST"])
 def forgot():
-    """Ask for a reset link by e-mail; the answer never says whether the address is known."""
+    """Ask for a reset link by e-mail; the answer never says whether the address is known.
+
+    Nothing about the address is looked at before the answer: the lookup, the link and the
+    mail happen after the response has gone out, so the answer is the same, in the same time,
+    for a known and an unknown address, with the mail server up or down.
+    """
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
-        db.session.commit()
         flash(
             _(
                 "If an account uses that address, a link to reset its password is on its way. "
                 "It works once, for 60 minutes."
             )
         )
-        return redirect(url_for("accounts.login"), 303)
+        response = redirect(url_for("accounts.login"), 303)
+        return after_response(response, services.request_password_reset, form.email.data)
     return render_template("accounts/forgot.html", form=form)
 
 
