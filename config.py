@@ -81,6 +81,7 @@ class Config:
     MAIL_PASSWORD = _env("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = _env("MAIL_SENDER", "Tamkeen <no-reply@localhost>")
     MAIL_SUPPRESS_SEND = False
+    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)  # seconds an SMTP server may stay silent
     # "smtp" sends for real; "file" appends messages to instance/mail.log; "console" prints them.
     MAIL_TRANSPORT = _env("MAIL_TRANSPORT", "smtp")
     PASSWORD_RESET_MINUTES = 60

@@ -4,6 +4,7 @@ import bisect
 import gzip
 import json
 import secrets
+import smtplib
 import unicodedata
 from array import array
 from collections.abc import Callable
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_mail import Connection as MailConnection
 from flask_mail import Message
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
@@ -40,7 +42,7 @@ from lms.core.security import (
     token_digest,
     verify_password,
 )
-from lms.extensions import db, mail
+from lms.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 4096  # long passphrases welcome; the cap only stops abuse
@@ -405,12 +407,29 @@ def remaining_recovery_codes(user: User) -> int:
     )
 
 
+class _TimedConnection(MailConnection):
+    """Flask-Mail's SMTP connection with a timeout (MAIL_TIMEOUT): a stalled server fails."""
+
+    def configure_host(self) -> smtplib.SMTP:
+        """Connect, as Flask-Mail does, but give up after MAIL_TIMEOUT seconds of silence."""
+        kind = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
+        host = kind(self.mail.server, self.mail.port, timeout=current_app.config["MAIL_TIMEOUT"])
+        host.set_debuglevel(int(self.mail.debug))
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
 def send_mail(to: str, subject: str, body: str) -> None:
     """Send a plain-text message through Flask-Mail, or write it to a file or the console."""
     transport = current_app.config["MAIL_TRANSPORT"]
     message = Message(subject=subject, recipients=[to], body=body)
     if transport == "smtp":
-        mail.send(message)
+        # Mail goes out after the response, in the worker's thread: it must not wait forever.
+        with _TimedConnection(current_app.extensions["mail"]) as connection:
+            connection.send(message)
         return
     if transport == "memory":
         current_app.extensions.setdefault("tamkeen-outbox", []).append(

@@ -89,3 +89,23 @@ def test_with_nothing_listening_the_answer_is_the_same(app, client, make_user, m
         unknown.close()
     assert known.status_code == unknown.status_code == 303 and known.get_data() == unknown.get_data()
     assert caplog.text.count("work after the response failed") == 1
+
+
+def test_a_silent_mail_server_is_given_up_after_mail_timeout(app, client, make_user, monkeypatch, caplog):
+    make_user(username="silent", email="silent@example.org")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # connections are queued, never answered
+    monkeypatch.setitem(app.config, "MAIL_TRANSPORT", "smtp")
+    monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 0.5)
+    monkeypatch.setitem(app.extensions["mail"].__dict__, "server", "127.0.0.1")
+    monkeypatch.setitem(app.extensions["mail"].__dict__, "port", listener.getsockname()[1])
+    try:
+        response, _t = _ask(client, client.csrf_token("/forgot"), "silent@example.org")
+        started = time.perf_counter()
+        with caplog.at_level(logging.ERROR, logger="lms.core.deferred"):
+            response.close()  # the worker's thread is free again soon, not held forever
+        assert time.perf_counter() - started < 5
+        assert "work after the response failed" in caplog.text
+    finally:
+        listener.close()
