@@ -37,7 +37,8 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
-    PERMANENT_SESSION_LIFETIME = _env_int("SESSION_LIFETIME_HOURS", 24 * 14) * 3600
+    PERMANENT_SESSION_LIFETIME = _env_int("SESSION_LIFETIME_HOURS", 24 * 14) * 3600  # sliding
+    SESSION_ABSOLUTE_DAYS = _env_int("SESSION_ABSOLUTE_DAYS", 30)  # from sign-in, however active
     REMEMBER_COOKIE_DURATION = 0
 
     # Languages.
@@ -47,6 +48,8 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
 
     # Security.
+    # Request bodies: forms are small; upload views raise this for themselves (413 past it).
+    MAX_CONTENT_LENGTH = _env_int("MAX_FORM_BYTES", 512 * 1024)
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; sessions expire anyway
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)  # trust X-Forwarded-For only behind this many proxies
@@ -78,6 +81,7 @@ class Config:
     MAIL_PASSWORD = _env("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = _env("MAIL_SENDER", "Tamkeen <no-reply@localhost>")
     MAIL_SUPPRESS_SEND = False
+    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)  # seconds an SMTP server may stay silent
     # "smtp" sends for real; "file" appends messages to instance/mail.log; "console" prints them.
     MAIL_TRANSPORT = _env("MAIL_TRANSPORT", "smtp")
     PASSWORD_RESET_MINUTES = 60

@@ -114,7 +114,9 @@ def run(
     connections: int,
 ):
     """Start both servers on a seeded database and measure."""
-    env = harness.server_environment(site_url, instance)
+    # Pages only, no limited route: no shared limiter store needed (gunicorn refuses memory:// with
+    # several workers while limits are on).
+    env = harness.server_environment(site_url, instance, RATELIMIT_ENABLED="false")
     with (
         harness.Gunicorn(env, workers=workers, threads=threads) as app_server,
         harness.Gunicorn(env, app="bench.bare_app:app", workers=workers, threads=threads) as bare_server,

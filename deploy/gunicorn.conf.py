@@ -32,6 +32,20 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 access_log_format = '"%(r)s" %(s)s %(b)s %(L)ss'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+def on_starting(server):
+    """Refuse to start when the rate limits would be counted per worker (memory:// store)."""
+    from lms.core.security import limiter_store_problem
+
+    enabled = os.environ.get("LMS_RATELIMIT_ENABLED", "true").strip().lower() in {"1", "true", "yes", "on"}
+    problem = limiter_store_problem(
+        os.environ.get("LMS_RATELIMIT_STORAGE_URI", "memory://"), server.cfg.workers, enabled=enabled
+    )
+    if problem:
+        raise SystemExit(problem)
+
+
 # Heartbeat files in memory, not on a disk that may stall (or be full).
 SHM = "/dev/shm"  # noqa: S108 - memory-backed, only for the heartbeat files
 worker_tmp_dir = SHM if os.path.isdir(SHM) else None

@@ -15,14 +15,16 @@ from lms.accounts.cli import users_cli
 from lms.accounts.views import bp as accounts_bp
 from lms.authoring.views import bp as authoring_bp
 from lms.certificates import init_app as init_certificates
+from lms.certificates import services as certificate_services
 from lms.certificates.cli import certificates_cli
 from lms.certificates.views import bp as certificates_bp
 from lms.core.db import configure_engine_events, end_read_only_transaction
 from lms.core.errors import handle_http_error, register_error_handlers
 from lms.core.i18n import select_locale
+from lms.core.images import limit_decoded_pixels
 from lms.core.jobs_cli import jobs_cli
 from lms.core.logging import configure_logging
-from lms.core.security import set_security_headers
+from lms.core.security import BoundedIntConverter, apply_upload_limit, set_security_headers
 from lms.core.sessions import SessionInterface
 from lms.core.templating import init_templating
 from lms.core.views import bp as core_bp
@@ -39,6 +41,7 @@ from lms.extensions import babel, csrf, db, jobs, limiter, login_manager, mail, 
 from lms.quizzes import services as quiz_services
 from lms.records import services as record_services
 from lms.records.cli import records_cli
+from lms.reports import services as report_services
 from lms.reports.cli import reports_cli
 from lms.reports.views import bp as reports_bp
 
@@ -89,6 +92,10 @@ def create_app(config=None, **overrides) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     configure_logging(app.config.get("LOG_IP_ADDRESSES", False))
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
+    limit_decoded_pixels()
+    # Before CSRF reads the form: upload views get their larger body limit first.
+    app.before_request(apply_upload_limit)
     _init_extensions(app)
     register_error_handlers(app)
     app.register_error_handler(429, _too_many_requests)
@@ -104,6 +111,7 @@ def create_app(config=None, **overrides) -> Flask:
     init_certificates(app)
     init_credentials(app)
     record_services.context_requested.connect(course_services.learning_context)
+    certificate_services.register_learner_scope(app, report_services.learners_visible_to)
     account_services.register_data_exporter(app, "quiz_attempts", quiz_services.export_user_data)
     account_services.register_data_exporter(
         app, "learning_records", lambda user: record_services.statements_for(user.public_id)

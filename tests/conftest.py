@@ -60,6 +60,28 @@ def app(tmp_path_factory):
         _db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def race_app(app, tmp_path_factory):
+    """An app whose database takes writes from several threads at once, committed for real.
+
+    PostgreSQL: the session's app. SQLite: an app on a database file (an in-memory database is
+    one connection shared by every thread), so that concurrency tests run on both engines.
+    """
+    if IS_POSTGRES:
+        yield app
+        return
+    folder = tmp_path_factory.mktemp("race")
+    race = create_app(
+        TestConfig, INSTANCE_PATH=str(folder), SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'race.sqlite3'}"
+    )
+    with race.app_context():
+        _db.create_all()
+    yield race
+    with race.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
 class BoundSession(FlaskSession):
     """Flask-SQLAlchemy's session ignores `bind` and would open a new connection; honour it."""
 

@@ -48,8 +48,9 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("accounts.erase", "GET"): [Case("/me/erase", signed_in(200))],
     ("accounts.erase", "POST"): [Case("/me/erase", signed_in(200), {"password": "wrong!", "confirm": "y"})],
     ("accounts.join_organisation", "POST"): [
-        Case("/me/organisations", signed_in(303), {"m-organisation": "{own_org}"}, "listed org"),
-        Case("/me/organisations", signed_in(400), {"m-organisation": "999999"}, "unknown org"),
+        # Refused with a message: only an organisation's code lets a learner in.
+        Case("/me/organisations", signed_in(303), {"code": "NOT-A-CODE"}, "unknown code"),
+        Case("/me/organisations", signed_in(400), {"m-organisation": "{foreign_org}"}, "an id, no code"),
     ],
     ("accounts.leave_organisation", "POST"): [
         Case("/me/organisations/{own_org}/leave", signed_in(303), label="own"),
@@ -67,6 +68,10 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         Case("/admin/users/999999/enable", only(("admin",), 404), label="missing"),
     ],
     ("accounts.admin_organisations", "GET"): [Case("/admin/organisations", only(("admin",), 200))],
+    ("accounts.admin_organisation_code", "POST"): [
+        Case("/admin/organisations/{foreign_org}/code", only(("admin",), 303)),
+        Case("/admin/organisations/999999/code", only(("admin",), 404), label="missing"),
+    ],
     ("accounts.admin_organisations", "POST"): [
         Case("/admin/organisations", only(("admin",), 303), {"name": "New NGO", "country": "TN"})
     ],

@@ -29,6 +29,14 @@ def create_user(role, username, display_name, password):
     click.echo(f"Created {user.role.value} {user.username}.")
 
 
+@users_cli.command("purge-sessions")
+def purge_sessions():
+    """Delete expired and long-ended session rows (sign-in also purges the user's own)."""
+    count = services.purge_sessions()
+    db.session.commit()
+    click.echo(f"Purged {count} session(s).")
+
+
 @users_cli.command("set-password")
 @click.argument("username")
 @click.password_option("--password", prompt="New password")

@@ -88,9 +88,9 @@ class OrganisationForm(FlaskForm):
 
 
 class MembershipForm(FlaskForm):
-    """Join an organisation."""
+    """Join an organisation with the code it gave."""
 
-    organisation = SelectField(_l("Organisation"), coerce=int, choices=[], validate_choice=True)
+    code = StringField(_l("Organisation code"), validators=[DataRequired(), Length(max=64)])
 
 
 class ConfirmForm(FlaskForm):

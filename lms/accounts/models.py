@@ -41,6 +41,8 @@ class User(UserMixin, db.Model):
     public_id: Mapped[str] = mapped_column(sa.String(36), unique=True, default=lambda: str(uuid.uuid4()))
     username: Mapped[str] = mapped_column(sa.String(64))
     username_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # UTS #39 confusable skeleton: a new name whose skeleton is taken is refused (look-alikes).
+    username_skeleton: Mapped[str | None] = mapped_column(sa.String(255), index=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     display_name: Mapped[str] = mapped_column(sa.String(120), default="")
     email: Mapped[str | None] = mapped_column(sa.String(254))
@@ -92,6 +94,8 @@ class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     country: Mapped[str] = mapped_column(sa.String(2))  # ISO 3166-1 alpha-2
+    # Learners join with this code only (given by the organisation); None: nobody can join.
+    join_code: Mapped[str | None] = mapped_column(sa.String(16), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     memberships: Mapped[list["Membership"]] = relationship(

@@ -32,6 +32,7 @@ from lms.accounts.forms import (
     SignUpForm,
 )
 from lms.accounts.models import Role
+from lms.core.deferred import after_response
 from lms.core.i18n import language_name
 from lms.core.security import account_key, safe_next
 from lms.extensions import db, limiter, login_manager
@@ -194,18 +195,22 @@ def change_password():
 @limiter.limit(_limit("LIMIT_PASSWORD_PER_CLIENT"), methods=["POST"])
 @limiter.limit(_limit("LIMIT_PASSWORD_PER_ACCOUNT"), key_func=_email_key, methods=["POST"])
 def forgot():
-    """Ask for a reset link by e-mail; the answer never says whether the address is known."""
+    """Ask for a reset link by e-mail; the answer never says whether the address is known.
+
+    Nothing about the address is looked at before the answer: the lookup, the link and the
+    mail happen after the response has gone out, so the answer is the same, in the same time,
+    for a known and an unknown address, with the mail server up or down.
+    """
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
-        db.session.commit()
         flash(
             _(
                 "If an account uses that address, a link to reset its password is on its way. "
                 "It works once, for 60 minutes."
             )
         )
-        return redirect(url_for("accounts.login"), 303)
+        response = redirect(url_for("accounts.login"), 303)
+        return after_response(response, services.request_password_reset, form.email.data)
     return render_template("accounts/forgot.html", form=form)
 
 
@@ -266,10 +271,7 @@ def profile():
     ]
     if request.method == "GET":
         form.locale.data = current_user.locale or ""
-    membership_form = MembershipForm(prefix="m")
-    membership_form.organisation.choices = [
-        (o.id, f"{o.name} ({o.country})") for o in services.list_organisations()
-    ]
+    membership_form = MembershipForm()
     if form.validate_on_submit():
         services.update_profile(
             current_user,
@@ -294,14 +296,18 @@ def profile():
 
 @bp.post("/me/organisations")
 @login_required
+@limiter.limit(_limit("LIMIT_PASSWORD_PER_CLIENT"))
 def join_organisation():
-    """Join an organisation listed on the site."""
-    form = MembershipForm(prefix="m")
-    form.organisation.choices = [(o.id, o.name) for o in services.list_organisations()]
+    """Join an organisation with the code it gave (its consent); codes are not guessable."""
+    form = MembershipForm()
     if not form.validate_on_submit():
         abort(400)
-    organisation = services.get_organisation(form.organisation.data) or abort(404)
-    services.join_organisation(current_user, organisation)
+    try:
+        organisation = services.join_organisation_with_code(current_user, form.code.data)
+    except services.AccountError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("accounts.profile"), 303)
     db.session.commit()
     flash(_("You are now listed as a member of %(name)s.", name=organisation.name))
     return redirect(url_for("accounts.profile"), 303)
@@ -418,5 +424,22 @@ def admin_organisations():
             flash(_("The organisation is saved."))
             return redirect(url_for("accounts.admin_organisations"), 303)
     return render_template(
-        "accounts/admin_organisations.html", form=form, organisations=services.list_organisations()
+        "accounts/admin_organisations.html",
+        form=form,
+        organisations=services.list_organisations(),
+        code_form=ConfirmForm(prefix="code"),
     )
+
+
+@bp.post("/admin/organisations/<int:organisation_id>/code")
+@login_required
+def admin_organisation_code(organisation_id):
+    """Give an organisation a new join code; the old one stops working."""
+    require_role(Role.ADMIN)
+    if not ConfirmForm(prefix="code").validate_on_submit():
+        abort(400)
+    organisation = services.get_organisation(organisation_id) or abort(404)
+    services.renew_join_code(current_user, organisation)
+    db.session.commit()
+    flash(_("%(name)s has a new join code; the old one no longer works.", name=organisation.name))
+    return redirect(url_for("accounts.admin_organisations"), 303)

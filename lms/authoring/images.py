@@ -13,9 +13,9 @@ import warnings
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from lms.core.images import MAX_PIXELS, pixel_problem
 from lms.courses.package import MEDIA_MAX_BYTES
 
-MAX_PIXELS = 4096 * 4096
 # Pillow's format names and the file extension each one gets.
 FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
 MAGIC = {
@@ -60,6 +60,9 @@ def clean(data: bytes, *, max_bytes: int = MEDIA_MAX_BYTES) -> tuple[bytes, str]
     kind = sniff(data)
     if kind is None:
         raise ImageRejected("not-an-image")
+    problem = pixel_problem(data)  # before any frame is decoded
+    if problem is not None:
+        raise ImageRejected(problem)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

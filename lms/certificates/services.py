@@ -5,6 +5,7 @@ import hashlib
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -112,9 +113,42 @@ def verify_url(code: str) -> str:
 
 
 def is_staff(user) -> bool:
-    """Tell whether a user may see, revoke and reissue every certificate (manager, admin)."""
+    """Tell whether a user may manage certificates at all (manager, admin); see `in_scope`."""
     role = getattr(user, "role", None)
     return bool(getattr(user, "is_authenticated", False)) and getattr(role, "value", role) in STAFF_ROLES
+
+
+# What a manager may see: the ids of the learners in their scope as a select (None: everyone).
+LearnerScope = Callable[[object], sa.Select | None]
+SCOPE_KEY = "tamkeen-certificate-scope"
+
+
+def register_learner_scope(app, scope: LearnerScope) -> None:
+    """Let the domain that knows managers' organisations (reports) say which learners they see."""
+    app.extensions[SCOPE_KEY] = scope
+
+
+def _scope_clause(user) -> sa.ColumnElement[bool]:
+    """Return the condition on Certificate.user_id for the certificates a staff user manages."""
+    role = getattr(user.role, "value", user.role)
+    if role == "admin":
+        return sa.true()
+    scope = current_app.extensions.get(SCOPE_KEY)
+    if role != "manager" or scope is None:
+        return sa.false()  # no scope registered: a manager sees nothing rather than everything
+    learners = scope(user)
+    return sa.true() if learners is None else Certificate.user_id.in_(learners)
+
+
+def in_scope(user, certificate: Certificate) -> bool:
+    """Tell whether a manager or admin may see, revoke and reissue this certificate."""
+    if not is_staff(user):
+        return False
+    return bool(
+        db.session.scalar(
+            sa.select(sa.literal(True)).where(Certificate.id == certificate.id, _scope_clause(user))
+        )
+    )
 
 
 def add_years(moment: datetime, years: int) -> datetime:
@@ -149,10 +183,10 @@ def get_certificate(certificate_id: int) -> Certificate | None:
 
 
 def can_see(user, certificate: Certificate) -> bool:
-    """Tell whether a user may see and download a certificate: its owner and staff only."""
+    """Tell whether a user may see and download a certificate: its owner and staff in scope."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return certificate.user_id == user.id or is_staff(user)
+    return certificate.user_id == user.id or in_scope(user, certificate)
 
 
 def current_certificate(user, course) -> Certificate | None:
@@ -213,12 +247,18 @@ def last_name_used(user) -> str:
     )
 
 
-def course_certificates(course) -> list[Certificate]:
-    """Return every issued certificate of a course (staff lists and the ZIP)."""
+def course_certificates(course, viewer) -> list[Certificate]:
+    """Return the issued certificates of a course that a manager or admin may see (list, ZIP)."""
+    if not is_staff(viewer):
+        return []
     return list(
         db.session.scalars(
             sa.select(Certificate)
-            .where(Certificate.course_id == course.id, Certificate.issued_at.is_not(None))
+            .where(
+                Certificate.course_id == course.id,
+                Certificate.issued_at.is_not(None),
+                _scope_clause(viewer),
+            )
             .options(selectinload(Certificate.course))
             .order_by(Certificate.issued_at, Certificate.id)
         )
@@ -559,14 +599,14 @@ def verify(code_text: str) -> Verification | None:
 # Revocation and reissue ------------------------------------------------------------------------
 
 
-def _require_staff(actor) -> None:
-    if not is_staff(actor):
+def _require_staff(actor, certificate: Certificate) -> None:
+    if not in_scope(actor, certificate):
         raise CertificateError(_("Only managers and administrators can do this."))
 
 
 def revoke(actor, certificate: Certificate, reason: str | None) -> None:
     """Revoke an issued certificate with a reason (flushes); revoking twice keeps the first."""
-    _require_staff(actor)
+    _require_staff(actor, certificate)
     reason = " ".join((reason or "").split())[:500]
     if not reason:
         raise CertificateError(_("Give the reason for revoking this certificate."))
@@ -588,7 +628,7 @@ def reissue(
 
     Returns the old file's path, for the caller to discard after committing.
     """
-    _require_staff(actor)
+    _require_staff(actor, certificate)
     if not certificate.is_issued:
         raise CertificateError(_("This certificate has not been issued yet."))
     course = certificate.course

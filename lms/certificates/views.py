@@ -62,6 +62,17 @@ def _require_staff() -> None:
         abort(403)
 
 
+def _managed_or_404(certificate_id: int):
+    # Out of the manager's organisations is "not found", as for learners; their own is 403.
+    _require_staff()
+    certificate = services.get_certificate(certificate_id)
+    if certificate is None or not services.can_see(current_user, certificate):
+        abort(404)
+    if not services.in_scope(current_user, certificate):
+        abort(403)
+    return certificate
+
+
 def _unavailable(message: str):
     body = render_template("errors/error.html", code=503, title=_("Temporarily unavailable"), message=message)
     return body, 503, {"Retry-After": "300"}
@@ -138,7 +149,7 @@ def _default_language(course) -> str:
 def detail(certificate_id):
     """A certificate: its status, code and download; revoke and reissue for staff."""
     certificate = _visible_or_404(certificate_id)
-    staff = services.is_staff(current_user)
+    staff = services.in_scope(current_user, certificate)
     reissue_form = ReissueForm(prefix="r")
     reissue_form.locale.choices = _language_choices(certificate.course)
     reissue_form.name.data = certificate.name_on_certificate
@@ -187,8 +198,7 @@ def download(certificate_id):
 @login_required
 def revoke(certificate_id):
     """Revoke a certificate with a reason (managers and admins)."""
-    _require_staff()
-    certificate = services.get_certificate(certificate_id) or abort(404)
+    certificate = _managed_or_404(certificate_id)
     form = RevokeForm(prefix="v")
     try:
         if not form.validate_on_submit():
@@ -207,8 +217,7 @@ def revoke(certificate_id):
 @login_required
 def reissue(certificate_id):
     """Render a certificate again, lifting any revocation (managers and admins)."""
-    _require_staff()
-    certificate = services.get_certificate(certificate_id) or abort(404)
+    certificate = _managed_or_404(certificate_id)
     form = ReissueForm(prefix="r")
     form.locale.choices = _language_choices(certificate.course)
     try:
@@ -236,7 +245,7 @@ def course_list(slug):
     course = courses.get_course(slug) or abort(404)
     rows = [
         (c, c.status(), codes.format_code(c.code), render.text_direction_of(c.name_on_certificate))
-        for c in services.course_certificates(course)
+        for c in services.course_certificates(course, current_user)
     ]
     return render_template("certificates/course_list.html", course=course, rows=rows, locale=_locale())
 
@@ -249,7 +258,7 @@ def course_zip(slug):
     course = courses.get_course(slug) or abort(404)
     entries = []
     root = services.storage_dir()
-    for certificate in services.course_certificates(course):
+    for certificate in services.course_certificates(course, current_user):
         if certificate.revoked_at is not None:
             continue
         when = certificate.issued_at.timetuple()[:6]

@@ -61,7 +61,7 @@ _LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b",
 
 
 def configure_engine_events(engine: sa.Engine) -> None:
-    """Note which transactions write; on PostgreSQL begin them lazily, on SQLite for real."""
+    """Note which transactions write; begin them lazily (on SQLite: IMMEDIATE, before writing)."""
 
     @sa.event.listens_for(engine, "checkout")
     def _on_checkout(_dbapi_connection, record, _proxy):
@@ -86,9 +86,31 @@ def configure_engine_events(engine: sa.Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
 
-    @sa.event.listens_for(engine, "begin")
-    def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN")
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _begin_immediate_before_writing(conn, cursor, statement, _parameters, context, _many):
+        # SQLite has one writer at a time. A transaction begun DEFERRED that reads, then writes,
+        # fails at once with "database is locked" when another wrote in between (the wait of
+        # busy_timeout does not apply to that upgrade): a double click became a 503. So, as on
+        # PostgreSQL, plain reads run on their own, and the transaction begins IMMEDIATE (taking
+        # the write lock, waiting for it up to busy_timeout) before the first statement that
+        # writes, opens a savepoint or reads to update (with_for_update, which SQLite's SQL
+        # drops). Writers queue instead of failing; what they read after BEGIN is current.
+        dbapi_connection = cursor.connection
+        if dbapi_connection.in_transaction or not _sqlite_needs_transaction(statement, context):
+            return
+        try:
+            dbapi_connection.execute("BEGIN IMMEDIATE")
+        except dbapi_connection.Error as error:
+            raise as_sqlalchemy_error(conn, error, "BEGIN IMMEDIATE", {}, cursor) from error
+
+
+def _sqlite_needs_transaction(statement: str, context) -> bool:
+    """Tell whether a statement must run inside the (IMMEDIATE) transaction on SQLite."""
+    if statement.lstrip()[:6].upper() not in ("SELECT", "PRAGMA"):
+        return True
+    compiled = getattr(context, "compiled", None)
+    # SQLite's compiler leaves FOR UPDATE out of the SQL; the statement still says it.
+    return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
 
 
 def _configure_postgresql(engine: sa.Engine) -> None:
@@ -173,10 +195,12 @@ def end_read_only_transaction(session) -> None:
 def server_transaction_open(connection: sa.Connection) -> bool:
     """Tell whether the database holds a transaction open for this connection.
 
-    Always true on SQLite (SQLAlchemy begins one for every session); on PostgreSQL only once
-    something more than a plain SELECT has run.
+    On either engine only once something more than a plain SELECT has run.
     """
-    info = getattr(connection.connection.dbapi_connection, "info", None)  # psycopg's
+    dbapi_connection = connection.connection.dbapi_connection
+    if connection.dialect.name == "sqlite":
+        return dbapi_connection.in_transaction
+    info = getattr(dbapi_connection, "info", None)  # psycopg's
     status = getattr(info, "transaction_status", None)
     return status is None or status.name != "IDLE"
 

@@ -4,11 +4,13 @@ import contextlib
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from urllib.parse import urljoin, urlsplit
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, current_app, request
+from werkzeug.routing import IntegerConverter
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -17,15 +19,78 @@ CSP = (
 )
 
 
+# Ids are 32-bit integers on every engine: a larger one in a URL is "not found", never a 500.
+MAX_ID = 2**31 - 1
+_UPLOAD_LIMIT = "tamkeen_upload_limit"
+
+
+class BoundedIntConverter(IntegerConverter):
+    """The `int` URL converter, limited to the ids a database column can hold."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def parse_id(text: str | None) -> int | None:
+    """Return a positive id typed in a form or query string, or None if it is not one."""
+    text = (text or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 10 or int(text) > MAX_ID:
+        return None
+    return int(text)
+
+
+def accepts_upload(max_bytes: int):
+    """Let a view take a body up to `max_bytes` (an upload) instead of MAX_CONTENT_LENGTH."""
+
+    def mark(view):
+        setattr(view, _UPLOAD_LIMIT, max_bytes)
+        return view
+
+    return mark
+
+
+def apply_upload_limit() -> None:
+    """Before the form is read (CSRF reads it): raise the body limit for upload views only."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, _UPLOAD_LIMIT, None)
+    if limit is not None:
+        request.max_content_length = limit
+
+
+def limiter_store_problem(storage_uri: str, workers: int, *, enabled: bool = True) -> str | None:
+    """Say why rate limits would not hold with this store and this many processes, or None.
+
+    `memory://` counts in each process: with several gunicorn workers, 10 sign-in attempts
+    would really be 10 per worker. deploy/gunicorn.conf.py refuses to start then.
+    """
+    if enabled and workers > 1 and (storage_uri or "memory://").startswith("memory://"):
+        return (
+            f"Rate limits would not hold: LMS_RATELIMIT_STORAGE_URI is memory:// (counted in each "
+            f"process) and gunicorn would run {workers} workers. Set LMS_RATELIMIT_STORAGE_URI to a "
+            "shared store (memcached://HOST:11211 or redis://HOST:6379/0; see docs/deploy.md), "
+            "or run one worker (GUNICORN_WORKERS=1)."
+        )
+    return None
+
+
 def client_key() -> str:
     """Key rate limits on the client address (already corrected by ProxyFix when configured)."""
     return request.remote_addr or "unknown"
 
 
+def canonical_key(value: str | None) -> str:
+    """Return the one comparison form of a username or e-mail address: NFKC, trimmed, case-folded.
+
+    Sign-in, recovery codes, resets and their rate limits all key accounts by it, so that a
+    full-width or otherwise compatible spelling of a locked account is the same locked account.
+    """
+    return unicodedata.normalize("NFKC", value or "").strip().casefold()
+
+
 def account_key(field: str = "username") -> str:
-    """Key rate limits on the account named in the submitted form, normalised."""
-    value = (request.form.get(field) or "").strip().casefold()
-    return f"account:{value}"
+    """Key rate limits on the account named in the submitted form, by its canonical key."""
+    return f"account:{canonical_key(request.form.get(field))}"
 
 
 STRICT_HEADERS = (

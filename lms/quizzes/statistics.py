@@ -28,7 +28,7 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 
-from lms.core.spreadsheet import neutralise
+from lms.core.spreadsheet import neutralise_csv as neutralise
 from lms.extensions import db
 from lms.quizzes import types
 from lms.quizzes.models import Attempt, Question, Quiz, Response, render_text
@@ -357,7 +357,7 @@ def _percent(value: float | None) -> str:
 
 def write_csv(labelled: Iterable[tuple[str, QuizAnalysis]], out: IO[str]) -> int:
     """Write the header and rows as CSV to a text stream (open it with "utf-8-sig" for Excel); return the rows."""
-    writer = csv.writer(out)
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_HEADER)
     count = 0
     for row in csv_rows(labelled):

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from lms.accounts import services as accounts
 from lms.accounts.models import Membership, Organisation, User
 from lms.core.db import utcnow
+from lms.core.security import canonical_key
 from lms.courses import services as courses
 from lms.courses.models import Course
 from lms.extensions import db
@@ -212,10 +213,14 @@ def read_roster(data: bytes) -> list[tuple[int, str]]:
 
 
 def _resolve(
-    entries: list[tuple[int, str]], cohort_view: CohortView
+    entries: list[tuple[int, str]], cohort_view: CohortView, scope: Scope
 ) -> tuple[list[User], list[tuple[int, str]]]:
-    """Find each row's account in a fixed number of queries; return the users and the problems."""
-    emails = {value.casefold() for _line, value in entries if "@" in value}
+    """Find each row's account in a fixed number of queries; return the users and the problems.
+
+    Only accounts in the cohort's organisations (a cohort without any: the manager's) count:
+    any other reads as "no account", whatever it is (unknown, disabled, sharing its e-mail).
+    """
+    emails = {canonical_key(value) for _line, value in entries if "@" in value}
     names = {accounts.username_key(value) for _line, value in entries if "@" not in value}
     by_name = {
         u.username_key: u
@@ -229,6 +234,8 @@ def _resolve(
     ):
         by_email.setdefault(user.email_key, []).append(user)
     organisation_ids = [o.id for o in cohort_view.organisations]
+    if not organisation_ids and not scope.is_programme:
+        organisation_ids = sorted(scope.organisation_ids) or [0]  # no organisation: nobody
     found = [u.id for u in by_name.values()] + [u.id for users in by_email.values() for u in users]
     members = set(
         db.session.scalars(
@@ -237,6 +244,9 @@ def _resolve(
             )
         )
     )
+    if organisation_ids:
+        by_name = {key: u for key, u in by_name.items() if u.id in members}
+        by_email = {key: [u for u in users if u.id in members] for key, users in by_email.items()}
     # One message for "no such account" and "not one of your members": an upload must not
     # tell a manager who else has an account here.
     unknown = _("No account with this username or e-mail among the members of the cohort's organisations.")
@@ -247,14 +257,14 @@ def _resolve(
             problems.append((line, _("This value is too long to be a username or an e-mail.")))
             continue
         if "@" in value:
-            candidates = by_email.get(value.casefold(), [])
+            candidates = by_email.get(canonical_key(value), [])
             if len(candidates) > 1:
                 problems.append((line, _("Several accounts use this e-mail: give the username instead.")))
                 continue
             user = candidates[0] if candidates else None
         else:
             user = by_name.get(accounts.username_key(value))
-        if user is None or (organisation_ids and user.id not in members):
+        if user is None:
             problems.append((line, unknown))
         elif user.is_disabled:
             problems.append((line, _("This account is disabled.")))
@@ -273,7 +283,7 @@ def enrol_upload(actor: User | None, scope: Scope, cohort_id: int, data: bytes) 
     entries = read_roster(data)
     if not entries:
         raise UploadRejected([(0, _("The file lists nobody."))])
-    users, problems = _resolve(entries, view)
+    users, problems = _resolve(entries, view, scope)
     if problems:
         raise UploadRejected(problems)
     return _add_members(view, users, "upload")

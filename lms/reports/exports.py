@@ -13,7 +13,7 @@ from typing import IO, Any
 
 import xlsxwriter
 
-from lms.core.spreadsheet import FORMULA_PREFIXES, neutralise
+from lms.core.spreadsheet import CSV_SPLITS, FORMULA_PREFIXES, neutralise, neutralise_csv
 from lms.reports.completions import (
     CompletionRecord,
     CompletionRows,
@@ -61,6 +61,13 @@ COLUMNS: tuple[str, ...] = tuple(name for name, _kind in COLUMN_KINDS)
 LIST_SEPARATOR = "; "
 
 _FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
+
+
+def _csv_cell(text: str, _starts=_FORMULA_STARTS, _splits=CSV_SPLITS) -> str:
+    # The export's innermost step: most cells have neither a formula start nor a separator.
+    if text[:1] in _starts or not _splits.isdisjoint(text):
+        return neutralise_csv(text)
+    return text
 
 
 def iso(moment: datetime | None) -> str:
@@ -114,10 +121,9 @@ def completion_values(record: CompletionRecord) -> list[Any]:
 
 def _course_cells(rows: CompletionRows) -> dict[int, tuple]:
     """Return per course: (title cell, module cell prefixes, module quizzes total cell)."""
-    f = _FORMULA_STARTS
     return {
         course_id: (
-            info.title if info.title[:1] not in f else "'" + info.title,
+            _csv_cell(info.title),
             tuple(slug + "=" for slug in info.module_slugs),
             str(len(info.module_slugs)),
         )
@@ -130,7 +136,6 @@ def csv_rows(rows: CompletionRows) -> Iterator[list[str]]:
     # This runs for every row of exports that may be 100,000 rows long: the query has done
     # the work, and what is per course is computed once, so a row is little more than its
     # cells. Neutralising inline, not through a function: this is the export's innermost loop.
-    f = _FORMULA_STARTS
     courses, cells = rows.courses, _course_cells(rows)
     now, prefix = rows.now, rows.verify_prefix
     for (
@@ -180,24 +185,20 @@ def csv_rows(rows: CompletionRows) -> Iterator[list[str]]:
             code, certificate_status, verify_url = certificate(
                 code, issued_at, revoked_at, expires_at, now, prefix
             )
-            code = "" if code is None else code if code[:1] not in f else "'" + code
-            certificate_status = (
-                certificate_status if certificate_status[:1] not in f else "'" + certificate_status
-            )
-            verify_url = (
-                "" if verify_url is None else verify_url if verify_url[:1] not in f else "'" + verify_url
-            )
+            code = "" if code is None else _csv_cell(code)
+            certificate_status = _csv_cell(certificate_status)
+            verify_url = "" if verify_url is None else _csv_cell(verify_url)
         yield [
-            learner_id if learner_id[:1] not in f else "'" + learner_id,
-            display_name if display_name[:1] not in f else "'" + display_name,
-            organisations if organisations[:1] not in f else "'" + organisations,
-            countries if countries[:1] not in f else "'" + countries,
-            "" if gender is None else gender if gender[:1] not in f else "'" + gender,
-            "" if age_band is None else age_band if age_band[:1] not in f else "'" + age_band,
-            course_slug if course_slug[:1] not in f else "'" + course_slug,
+            _csv_cell(learner_id),
+            _csv_cell(display_name),
+            _csv_cell(organisations),
+            _csv_cell(countries),
+            "" if gender is None else _csv_cell(gender),
+            "" if age_band is None else _csv_cell(age_band),
+            _csv_cell(course_slug),
             title,
             str(course_version),
-            language if language[:1] not in f else "'" + language,
+            _csv_cell(language),
             enrolled_at,
             last_activity_at or "",
             completed_at or "",
@@ -205,7 +206,7 @@ def csv_rows(rows: CompletionRows) -> Iterator[list[str]]:
             str(lessons_done),
             str(lessons_total),
             format(percent_complete(lessons_done, lessons_total), ".1f"),
-            module_scores if module_scores[:1] not in f else "'" + module_scores,
+            _csv_cell(module_scores),
             str(passed) if module_prefixes else "",
             modules_total,
             str(attempts),
@@ -224,7 +225,7 @@ def write_csv(rows: CompletionRows, out: IO[str]) -> int:
     The byte order mark (from the encoding) is what makes Excel read the file as UTF-8, so
     Arabic names open correctly. Return the number of rows written.
     """
-    writer = csv.writer(out)
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)  # every field quoted: a cell stays a cell
     writer.writerow(COLUMNS)
     count = 0
     for cells in csv_rows(rows):

@@ -64,7 +64,8 @@ def _int(args: Mapping[str, str], name: str) -> int | None:
     value = (args.get(name) or "").strip()
     if not value:
         return None
-    if not value.isdigit() or len(value) > 12:
+    # Ids are 32-bit on every engine: a larger number is refused here, not by the database.
+    if not value.isascii() or not value.isdigit() or len(value) > 10 or int(value) > 2**31 - 1:
         raise FilterError(name)
     return int(value)
 

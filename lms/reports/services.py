@@ -67,6 +67,19 @@ def scope_for(user: User) -> Scope:
     return Scope(is_programme=False, organisation_ids=frozenset(ids))
 
 
+def learners_visible_to(user: User) -> sa.Select | None:
+    """Return the ids of the learners a user's scope covers, as a select (None: everyone).
+
+    Certificates use it so that a manager sees, revokes and reissues only the certificates of
+    the learners the reports show them; learners and trainers cover nobody.
+    """
+    try:
+        scope = scope_for(user)
+    except NotAllowed:
+        return sa.select(User.id).where(sa.false())
+    return queries.learners_in_scope(scope)
+
+
 def check_filter(scope: Scope, f: ReportFilter) -> None:
     """Refuse a filter naming what the scope does not cover (NotAllowed) or nothing (NotFound)."""
     if f.organisation is not None:

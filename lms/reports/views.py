@@ -22,6 +22,7 @@ from lms.accounts import services as account_services
 from lms.accounts.models import Role
 from lms.core.db import utcnow
 from lms.core.i18n import text_direction
+from lms.core.security import accepts_upload, parse_id
 from lms.extensions import db, limiter
 from lms.reports import cohorts, exports, filters, services
 from lms.reports import dashboard as figures
@@ -262,6 +263,7 @@ def cohort_detail(cohort_id):
 
 @bp.post("/reports/cohorts/<int:cohort_id>/members")
 @login_required
+@accepts_upload(cohorts.MAX_UPLOAD_BYTES + 64 * 1024)
 def cohort_upload(cohort_id):
     """Enrol the learners listed in an uploaded CSV; any bad line and nothing is applied."""
     scope = _scope()
@@ -387,9 +389,10 @@ def revoke(user_id):
     manager = account_services.get_user(user_id) or abort(404)
     organisation = None
     if form.organisation.data != "programme":
-        if not form.organisation.data.isdigit():
+        organisation_id = parse_id(form.organisation.data)
+        if organisation_id is None:
             abort(400)
-        organisation = account_services.get_organisation(int(form.organisation.data)) or abort(404)
+        organisation = account_services.get_organisation(organisation_id) or abort(404)
     try:
         services.revoke_scope(current_user, manager, organisation)
     except services.ReportError:

@@ -82,7 +82,7 @@ def test_an_oversized_image_is_refused(client, db, sign_in, sample):
     assert "larger than" in client.get(f"{BASE}/media").get_data(as_text=True)
     # Far above the limit, the request itself is refused before it is read.
     response = upload(client, "huge.png", b"\x89PNG\r\n\x1a\n" + b"\0" * (3 * 1024 * 1024))
-    assert response.status_code == 303
+    assert response.status_code == 413
     assert db.session.scalar(sa.select(Draft).where(Draft.slug == "sample-course")) is None
 
 

@@ -17,7 +17,7 @@ SAMPLE_COURSE = Path(__file__).resolve().parent.parent / "courses" / "fixtures" 
 COURSE = "matrix-certificates"
 
 
-def _setup(objects: dict) -> dict:
+def _setup(objects: dict, organisations: str = "") -> dict:
     import sqlalchemy as sa
 
     from lms.accounts import services as accounts
@@ -64,6 +64,17 @@ def _setup(objects: dict) -> dict:
         for c in db.session.scalars(sa.select(Certificate).where(Certificate.course_id == course.id))
     }
     foreign = rows[objects["other_user"]]
+    if organisations:
+        from lms.accounts.models import Role
+        from lms.reports import services as reports
+
+        owner_org = "own_org" if organisations == "managed" else "foreign_org"
+        accounts.join_organisation(
+            accounts.get_user(objects["other_user"]), accounts.get_organisation(objects[owner_org])
+        )
+        me = accounts.get_user(objects["self_user"]) if objects.get("self_user") else None
+        if me is not None and me.role == Role.MANAGER:
+            reports.grant_scope(None, me, accounts.get_organisation(objects["own_org"]))
     own = rows.get(objects.get("self_user"), foreign)
     return {
         "own_certificate": own.id,
@@ -77,18 +88,43 @@ class Prepared(str):
     """A URL or form value whose formatting first creates the certificates it points to."""
 
     __slots__ = ()
+    organisations = ""
 
     def format(self, *args, **objects):
         """Create the objects, then format as str.format does."""
-        return str.format(self, *args, **{**objects, **_setup(objects)})
+        return str.format(self, *args, **{**objects, **_setup(objects, self.organisations)})
+
+
+class InForeignOrg(Prepared):
+    """Prepared, with the other learner in the foreign organisation and managers given their own."""
+
+    __slots__ = ()
+    organisations = "foreign"
+
+
+class InManagedOrg(Prepared):
+    """Prepared, with the other learner in the organisation the manager manages."""
+
+    __slots__ = ()
+    organisations = "managed"
 
 
 def _own_or_staff(status: int = 200) -> dict[str, int]:
     return {"anonymous": LOGIN, **dict.fromkeys(SIGNED_IN, status)}
 
 
-def _foreign(status: int = 200, hidden: int = 404) -> dict[str, int]:
+def _admin_only(status: int = 200, hidden: int = 404) -> dict[str, int]:
+    # Outside a manager's organisations a certificate is "not found", as for a learner.
+    return {**only(("admin",), status, others=hidden), "anonymous": LOGIN}
+
+
+def _managed(status: int = 200, hidden: int = 404) -> dict[str, int]:
     return only(("manager", "admin"), status, others=hidden)
+
+
+def _staff_acts(status: int) -> dict[str, int]:
+    # Learners and trainers: 403 before any lookup; managers out of scope: 404.
+    return {**only(("admin",), status), "manager": 404}
 
 
 STAFF_ONLY = only(("manager", "admin"), 200)
@@ -111,44 +147,83 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("certificates.detail", "GET"): [
         Case(Prepared("/certificates/{own_certificate}"), _own_or_staff(), label="own"),
-        Case(Prepared("/certificates/{foreign_certificate}"), _foreign(), label="foreign"),
+        Case(Prepared("/certificates/{foreign_certificate}"), _admin_only(), label="foreign"),
+        Case(InForeignOrg("/certificates/{foreign_certificate}"), _admin_only(), label="foreign org"),
+        Case(InManagedOrg("/certificates/{foreign_certificate}"), _managed(), label="managed org"),
         Case("/certificates/999999", signed_in(404), label="missing"),
     ],
     ("certificates.download", "GET"): [
         Case(Prepared("/certificates/{own_certificate}/certificate.pdf"), _own_or_staff(), label="own"),
-        Case(Prepared("/certificates/{foreign_certificate}/certificate.pdf"), _foreign(), label="foreign"),
+        Case(Prepared("/certificates/{foreign_certificate}/certificate.pdf"), _admin_only(), label="foreign"),
+        Case(
+            InForeignOrg("/certificates/{foreign_certificate}/certificate.pdf"),
+            _admin_only(),
+            label="foreign org",
+        ),
+        Case(
+            InManagedOrg("/certificates/{foreign_certificate}/certificate.pdf"),
+            _managed(),
+            label="managed org",
+        ),
         Case("/certificates/999999/certificate.pdf", signed_in(404), label="missing"),
     ],
     ("certificates.revoke", "POST"): [
+        # A manager's own certificate is theirs to see, not theirs to revoke.
         Case(
             Prepared("/certificates/{own_certificate}/revoke"),
-            only(("manager", "admin"), 303),
+            {**only(("manager", "admin"), 303), "manager": 403},
             {"v-reason": "x"},
             "own",
         ),
         Case(
             Prepared("/certificates/{foreign_certificate}/revoke"),
-            only(("manager", "admin"), 303),
+            _staff_acts(303),
             {"v-reason": "x"},
             "foreign",
+        ),
+        Case(
+            InForeignOrg("/certificates/{foreign_certificate}/revoke"),
+            _staff_acts(303),
+            {"v-reason": "x"},
+            "foreign org",
+        ),
+        Case(
+            InManagedOrg("/certificates/{foreign_certificate}/revoke"),
+            only(("manager", "admin"), 303),
+            {"v-reason": "x"},
+            "managed org",
         ),
         Case("/certificates/999999/revoke", only(("manager", "admin"), 404), {"v-reason": "x"}, "missing"),
     ],
     ("certificates.reissue", "POST"): [
         # An empty form: refused with a message, so the matrix renders no PDF.
+        Case(Prepared("/certificates/{foreign_certificate}/reissue"), _staff_acts(303), label="foreign"),
         Case(
-            Prepared("/certificates/{foreign_certificate}/reissue"),
+            InForeignOrg("/certificates/{foreign_certificate}/reissue"), _staff_acts(303), label="foreign org"
+        ),
+        Case(
+            InManagedOrg("/certificates/{foreign_certificate}/reissue"),
             only(("manager", "admin"), 303),
-            label="foreign",
+            label="managed org",
         ),
         Case("/certificates/999999/reissue", only(("manager", "admin"), 404), label="missing"),
     ],
     ("certificates.course_list", "GET"): [
+        # Managers outside the learners' organisations get the page, listing none of them
+        # (tests/certificates/test_scope.py checks what each scope lists).
         Case(Prepared("/certificates/courses/{course}/"), STAFF_ONLY),
+        Case(InForeignOrg("/certificates/courses/{course}/"), STAFF_ONLY, label="foreign org"),
+        Case(InManagedOrg("/certificates/courses/{course}/"), STAFF_ONLY, label="managed org"),
         Case("/certificates/courses/no-such-course/", only(("manager", "admin"), 404), label="missing"),
     ],
     ("certificates.course_zip", "GET"): [
         Case(Prepared("/certificates/courses/{course}/certificates.zip"), STAFF_ONLY),
+        Case(
+            InForeignOrg("/certificates/courses/{course}/certificates.zip"), STAFF_ONLY, label="foreign org"
+        ),
+        Case(
+            InManagedOrg("/certificates/courses/{course}/certificates.zip"), STAFF_ONLY, label="managed org"
+        ),
         Case(
             "/certificates/courses/no-such-course/certificates.zip",
             only(("manager", "admin"), 404),

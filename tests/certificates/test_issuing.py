@@ -13,7 +13,7 @@ from lms.courses import services as courses
 from lms.extensions import db as _db
 from lms.records.models import Statement
 from tests.certificates.helpers import ask, certificate_id, complete, count
-from tests.conftest import IS_POSTGRES, PASSWORD
+from tests.conftest import PASSWORD
 from tests.courses.course_builder import write_course
 
 
@@ -194,13 +194,12 @@ def test_a_full_disk_gives_503_no_file_and_no_certificate(
     assert not [p for p in storage.rglob("*") if p.is_file()]
 
 
-@pytest.mark.skipif(not IS_POSTGRES, reason="needs concurrent transactions (PostgreSQL)")
-def test_concurrent_requests_give_one_certificate(app, tmp_path, monkeypatch):
+def test_concurrent_requests_give_one_certificate(race_app, tmp_path, monkeypatch):
     from lms.accounts import services as accounts
 
-    monkeypatch.setitem(app.config, "CERTIFICATE_STORAGE", str(tmp_path / "store"))
+    monkeypatch.setitem(race_app.config, "CERTIFICATE_STORAGE", str(tmp_path / "store"))
     monkeypatch.setattr(services.render, "html_to_pdf", lambda html, **kw: b"%PDF fake")
-    with app.app_context():
+    with race_app.app_context():
         courses.import_path(write_course(tmp_path, slug="race-cert", modules=1, lessons_per_module=1))
         user = accounts.register("cert-racer", PASSWORD)
         course = courses.get_course("race-cert")
@@ -211,7 +210,7 @@ def test_concurrent_requests_give_one_certificate(app, tmp_path, monkeypatch):
 
     def worker(n):
         try:
-            with app.app_context():
+            with race_app.app_context():
                 u = accounts.get_user(user_id)
                 c = _db.session.get(type(course), course_id)
                 barrier.wait()
@@ -228,10 +227,10 @@ def test_concurrent_requests_give_one_certificate(app, tmp_path, monkeypatch):
     try:
         assert not errors, errors
         assert len(set(results)) == 1
-        with app.app_context():
+        with race_app.app_context():
             assert count(Certificate, Certificate.user_id == user_id) == 1
     finally:
-        with app.app_context():
+        with race_app.app_context():
             _db.session.execute(sa.delete(courses.Course).where(courses.Course.slug == "race-cert"))
             racer = _db.session.scalar(
                 sa.text("SELECT public_id FROM users WHERE username_key = 'cert-racer'")

@@ -24,8 +24,11 @@ def issued(client, learner, fake_pdf, db):
 
 @pytest.fixture
 def manager(make_user, auth):
-    """A signed-in manager."""
+    """A signed-in programme-wide manager."""
+    from lms.reports import services as reports
+
     user = make_user(role="manager", username="cert-manager")
+    reports.grant_scope(None, user, None)
     auth.login("cert-manager")
     return user
 

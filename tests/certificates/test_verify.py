@@ -74,7 +74,7 @@ def test_a_pending_request_does_not_verify(client, make_user, course, storage, d
 
 
 def test_revoked_and_expired_are_shown_as_such(client, issued, db, make_user):
-    manager = make_user(role="manager")
+    manager = make_user(role="admin")
     services.revoke(manager, issued, "Issued by mistake")
     db.session.flush()
     response, body = _page(client, issued.code)

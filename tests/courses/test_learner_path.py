@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from lms.courses import services
 from lms.courses.models import Enrolment, Lesson, LessonProgress
 from lms.extensions import db as _db
-from tests.conftest import IS_POSTGRES, PASSWORD
+from tests.conftest import PASSWORD
 from tests.courses.course_builder import write_course
 
 
@@ -175,11 +175,10 @@ def test_query_counts_do_not_grow_with_the_course(client, db, tmp_path, learner,
     assert counts[0] == counts[1], counts
 
 
-@pytest.mark.skipif(not IS_POSTGRES, reason="needs concurrent transactions (PostgreSQL)")
-def test_concurrent_mark_done_gives_one_row(app, tmp_path):
+def test_concurrent_mark_done_gives_one_row(race_app, tmp_path):
     from lms.accounts import services as accounts
 
-    with app.app_context():
+    with race_app.app_context():
         services.import_path(write_course(tmp_path, slug="race-course"))
         user = accounts.register("racer", PASSWORD)
         course = services.get_course("race-course")
@@ -190,7 +189,7 @@ def test_concurrent_mark_done_gives_one_row(app, tmp_path):
 
     def worker():
         try:
-            with app.app_context():
+            with race_app.app_context():
                 u = accounts.get_user(user_id)
                 c = _db.session.get(type(course), course_id)
                 lesson = services.get_lesson(c, "module-1", "m1-lesson-1")
@@ -207,15 +206,57 @@ def test_concurrent_mark_done_gives_one_row(app, tmp_path):
         t.join()
     try:
         assert not errors, errors
-        with app.app_context():
+        with race_app.app_context():
             count = _db.session.scalar(
                 sa.select(sa.func.count(LessonProgress.id)).where(LessonProgress.user_id == user_id)
             )
             assert count == 1
     finally:
-        with app.app_context():
+        with race_app.app_context():
             _db.session.execute(sa.delete(services.Course).where(services.Course.slug == "race-course"))
             _db.session.execute(sa.text("DELETE FROM users WHERE username_key = 'racer'"))
+            _db.session.commit()
+
+
+def test_concurrent_enrolments_give_one_enrolment(race_app, tmp_path):
+    from lms.accounts import services as accounts
+    from lms.courses.models import Enrolment
+
+    with race_app.app_context():
+        services.import_path(write_course(tmp_path, slug="race-enrol"))
+        user = accounts.register("enrol-racer", PASSWORD)
+        _db.session.commit()
+        user_id, actor, course_id = user.id, user.public_id, services.get_course("race-enrol").id
+    errors, barrier = [], threading.Barrier(6)
+
+    def worker():
+        try:
+            with race_app.app_context():
+                u = accounts.get_user(user_id)
+                c = _db.session.get(services.Course, course_id)
+                barrier.wait()
+                services.enroll(u, c)
+                _db.session.commit()
+        except Exception as error:  # collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert not errors, errors
+        with race_app.app_context():
+            count = _db.session.scalar(
+                sa.select(sa.func.count(Enrolment.id)).where(Enrolment.user_id == user_id)
+            )
+            assert count == 1
+    finally:
+        with race_app.app_context():
+            _db.session.execute(sa.text("DELETE FROM statements WHERE actor_id = :a"), {"a": actor})
+            _db.session.execute(sa.delete(services.Course).where(services.Course.slug == "race-enrol"))
+            _db.session.execute(sa.text("DELETE FROM users WHERE username_key = 'enrol-racer'"))
             _db.session.commit()
 
 

@@ -18,7 +18,7 @@ from lms.extensions import db as _db
 from lms.quizzes import services
 from lms.quizzes.models import Attempt, Quiz, Response
 from lms.records.models import Statement
-from tests.conftest import IS_POSTGRES, PASSWORD
+from tests.conftest import PASSWORD
 
 TEMPLATES = Path(lms.quizzes.__file__).parent / "templates"
 
@@ -322,17 +322,13 @@ def test_numbers_are_read_in_the_language_the_learner_typed_in(db, make_quiz, ma
     assert attempt.score == 100
 
 
-# Races on PostgreSQL --------------------------------------------------------------------------
-
-postgres_only = pytest.mark.skipif(
-    not IS_POSTGRES, reason="needs PostgreSQL row locks and concurrent transactions"
-)
+# Races (PostgreSQL, and SQLite in a file) ------------------------------------------------------
 
 
 @pytest.fixture
-def committed(app):
+def committed(race_app):
     """A learner and a quiz committed for real, so threads see them; removed afterwards."""
-    with app.app_context():
+    with race_app.app_context():
         user = account_services.register(f"race-{uuid.uuid4().hex[:12]}", PASSWORD)
         quiz = services.replace_bank(
             None,
@@ -346,12 +342,19 @@ def committed(app):
         ids = {"user": user.id, "quiz": quiz.id, "actor": user.public_id}
         _db.session.remove()
     yield ids
-    with app.app_context():
+    with race_app.app_context():
         _db.session.execute(sa.delete(Statement).where(Statement.actor_id == ids["actor"]))
         _db.session.execute(sa.delete(Quiz).where(Quiz.id == ids["quiz"]))
         _db.session.execute(sa.delete(User).where(User.id == ids["user"]))
         _db.session.commit()
         _db.session.remove()
+
+
+# The last read before each write the tests pause at: the questions, read after the attempts.
+SQLITE_PAUSE = {
+    "INSERT INTO attempts": "SELECT questions.",
+    "UPDATE attempts SET submitted_at": "SELECT questions.",
+}
 
 
 def run_together(app, work, count=2, pause_before=None):
@@ -363,6 +366,11 @@ def run_together(app, work, count=2, pause_before=None):
     barrier = threading.Barrier(count, timeout=10)
     local = threading.local()
     results = [None] * count
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # One writer at a time: the write lock is taken (BEGIN IMMEDIATE) before a thread's first
+        # write, so on SQLite the threads meet at a read that comes after what they must see.
+        pause_before = SQLITE_PAUSE.get(pause_before, pause_before)
 
     def hold(conn, cursor, statement, *args):
         if pause_before and statement.startswith(pause_before) and not getattr(local, "held", False):
@@ -404,9 +412,8 @@ def _right_form(attempt):
     return {view["a"].name: next(v for v, h in view["a"].choices if h == "right"), view["b"].name: "true"}
 
 
-@postgres_only
-def test_two_attempts_started_at_once_cannot_exceed_the_maximum(app, committed):
-    with app.app_context():
+def test_two_attempts_started_at_once_cannot_exceed_the_maximum(race_app, committed):
+    with race_app.app_context():
         user, quiz = _load(committed)
         for _ in range(2):
             attempt = services.start_attempt(user, quiz, "en")
@@ -420,9 +427,9 @@ def test_two_attempts_started_at_once_cannot_exceed_the_maximum(app, committed):
         services.submit_attempt(user, attempt, {})
         return attempt.number
 
-    results = run_together(app, start_and_submit, pause_before="INSERT INTO attempts")
+    results = run_together(race_app, start_and_submit, pause_before="INSERT INTO attempts")
     assert [r for r in results if not isinstance(r, services.NoAttemptsLeft)] == [3], results
-    with app.app_context():
+    with race_app.app_context():
         numbers = _db.session.scalars(
             sa.select(Attempt.number).where(Attempt.user_id == committed["user"])
         ).all()
@@ -430,15 +437,14 @@ def test_two_attempts_started_at_once_cannot_exceed_the_maximum(app, committed):
         _db.session.remove()
 
 
-@postgres_only
-def test_two_starts_at_once_share_one_open_attempt(app, committed):
+def test_two_starts_at_once_share_one_open_attempt(race_app, committed):
     def start():
         user, quiz = _load(committed)
         return services.start_attempt(user, quiz, "en").id
 
-    results = run_together(app, start, pause_before="INSERT INTO attempts")
+    results = run_together(race_app, start, pause_before="INSERT INTO attempts")
     assert len(set(results)) == 1 and isinstance(results[0], int)
-    with app.app_context():
+    with race_app.app_context():
         assert (
             _db.session.scalar(
                 sa.select(sa.func.count()).select_from(Attempt).where(Attempt.user_id == committed["user"])
@@ -448,8 +454,7 @@ def test_two_starts_at_once_share_one_open_attempt(app, committed):
         _db.session.remove()
 
 
-@postgres_only
-def test_many_learners_tabs_hammering_start_never_pass_the_maximum(app, committed):
+def test_many_learners_tabs_hammering_start_never_pass_the_maximum(race_app, committed):
     def keep_trying():
         user, quiz = _load(committed)
         taken = 0
@@ -463,9 +468,9 @@ def test_many_learners_tabs_hammering_start_never_pass_the_maximum(app, committe
             taken += 1
         return taken
 
-    results = run_together(app, keep_trying, count=6)
+    results = run_together(race_app, keep_trying, count=6)
     assert not [r for r in results if isinstance(r, Exception)], results
-    with app.app_context():
+    with race_app.app_context():
         numbers = _db.session.scalars(
             sa.select(Attempt.number).where(Attempt.user_id == committed["user"])
         ).all()
@@ -473,9 +478,8 @@ def test_many_learners_tabs_hammering_start_never_pass_the_maximum(app, committe
         _db.session.remove()
 
 
-@postgres_only
-def test_two_submissions_at_once_give_one_graded_result(app, committed):
-    with app.app_context():
+def test_two_submissions_at_once_give_one_graded_result(race_app, committed):
+    with race_app.app_context():
         user, quiz = _load(committed)
         attempt = services.start_attempt(user, quiz, "en")
         right = _right_form(attempt)
@@ -491,10 +495,10 @@ def test_two_submissions_at_once_give_one_graded_result(app, committed):
         user = _db.session.get(User, committed["user"])
         return services.submit_attempt(user, _db.session.get(Attempt, attempt_id), form).score
 
-    results = run_together(app, submit, pause_before="UPDATE attempts SET submitted_at")
+    results = run_together(race_app, submit, pause_before="UPDATE attempts SET submitted_at")
     assert not [r for r in results if isinstance(r, Exception)], results
     assert results[0] == results[1]
-    with app.app_context():
+    with race_app.app_context():
         responses = _db.session.scalar(
             sa.select(sa.func.count()).select_from(Response).where(Response.attempt_id == attempt_id)
         )

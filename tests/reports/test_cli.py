@@ -88,7 +88,7 @@ def test_empty_results_give_a_header_only_file(runner, programme, tmp_path):
     )
     assert result.exit_code == 0, result.output
     lines = out.read_text("utf-8-sig").splitlines()
-    assert lines == [",".join(exports.COLUMNS)]
+    assert lines == [",".join(f'"{column}"' for column in exports.COLUMNS)]  # every field quoted
 
 
 def test_bad_options_are_refused(runner, programme, tmp_path):

@@ -236,3 +236,29 @@ def test_the_cohort_filter_means_its_members_in_its_courses(db, programme):
         ("Bob", "course-a"),
         ("Erin", "course-a"),
     ]
+
+
+def test_accounts_outside_the_managers_organisations_read_as_no_account(
+    client, auth, programme, db, make_user
+):
+    from lms.accounts import services as accounts
+
+    cohort = make_cohort(programme, course_ids=[programme.other_course.id])
+    outsider = make_user(username="outside-disabled")
+    accounts.join_organisation(outsider, programme.org_b)
+    outsider.is_disabled = True
+    inside = make_user(username="twin-inside", email="shared@example.org")
+    outside = make_user(username="twin-outside", email="shared@example.org")
+    accounts.join_organisation(inside, programme.org_a)
+    accounts.join_organisation(outside, programme.org_b)
+    auth.login("manager-a")
+    response = upload(client, cohort.id, "nobody-at-all\noutside-disabled\ncarol\nunknown@example.org\n")
+    assert response.status_code == 400
+    messages = [
+        m for _line, m in re.findall(r"<li>Line (\d+): ([^<]+)</li>", response.get_data(as_text=True))
+    ]
+    # Unknown, disabled elsewhere, member elsewhere: one answer, which says nothing of them.
+    assert len(messages) == 4 and len(set(messages)) == 1
+    # An e-mail shared with someone elsewhere is only this organisation's member's.
+    assert upload(client, cohort.id, "ｓｈａｒｅｄ@example.org\n").status_code == 303  # noqa: RUF001
+    assert members(db, cohort) == {inside.id}

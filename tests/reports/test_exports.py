@@ -386,3 +386,29 @@ def test_times_are_cut_to_the_second_and_the_issued_certificate_wins(db, program
     db.session.execute(sa.update(Certificate).where(Certificate.code == "E" * 26).values(issued_at=issued))
     frank = next(r for r in export_csv() if r["display_name"] == "Frank")
     assert (frank["certificate_code"], frank["certificate_status"]) == ("E" * 26, "valid")  # the newest
+
+
+def test_every_csv_field_is_quoted_and_formulas_after_separators_are_neutralised(db, programme, make_user):
+    hostile = {
+        "Amal;=1+1": "Amal;'=1+1",
+        "Amal,@SUM(A1)": "Amal,'@SUM(A1)",
+        "Line one\n-2+3": "Line one\n'-2+3",
+        "Semi; +cmd": "Semi;' +cmd",
+        "=1;=2": "'=1;'=2",
+        "Harmless a=b, c-d": "Harmless a=b, c-d",
+    }
+    for index, name in enumerate(hostile):
+        user = make_user(username=f"splitter{index}")
+        user.display_name = name
+        enrol(db, user, programme.course)
+    out = io.BytesIO()
+    services.export_completions(None, PROGRAMME, ReportFilter(course="course-a"), "csv", out)
+    text = out.getvalue().decode("utf-8-sig")
+    # QUOTE_ALL: every field of every record, the header too, is in double quotes.
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    assert text.startswith('"learner_id","display_name",')
+    assert text.count('"') >= 2 * sum(len(record) for record in records)
+    names = {r["display_name"] for r in export_csv(f=ReportFilter(course="course-a"))}
+    for expected in hostile.values():
+        assert expected in names, expected
+    assert exports.neutralise_csv("x;\r=1") == "x;'\r'=1"

@@ -22,6 +22,7 @@ from lms.authoring.views.common import (
     workspace_or_404,
 )
 from lms.core import markdown
+from lms.core.security import accepts_upload
 from lms.courses.package import LOCALES, MEDIA_MAX_BYTES, QuizSettings
 from lms.extensions import db
 
@@ -355,10 +356,10 @@ def media(slug):
 
 
 @bp.post("/<slug>/media")
+@accepts_upload(2 * MEDIA_MAX_BYTES)  # a little too large gets a message; far too large, 413
 def upload_media(slug):
     """Upload an image: its type is checked by content, its metadata stripped, its size limited."""
     ws = workspace_or_404(slug)
-    request.max_content_length = MEDIA_MAX_BYTES + 256 * 1024
     try:
         form = UploadForm()
         valid = form.validate_on_submit()

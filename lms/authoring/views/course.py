@@ -9,6 +9,7 @@ from lms.authoring import draft as drafts
 from lms.authoring import services
 from lms.authoring.forms import ConfirmForm, NewCourseForm, OwnerForm, PublishForm, UploadForm, settings_form
 from lms.authoring.views.common import bp, diff, ui_locale, workspace_or_404
+from lms.core.security import accepts_upload
 from lms.courses import archive
 from lms.courses.package import LOCALES
 from lms.extensions import db
@@ -58,9 +59,9 @@ def new_course():
 
 
 @bp.post("/import")
+@accepts_upload(archive.MAX_BYTES + 1024 * 1024)
 def import_zip():
     """Import a course .zip into the course's draft, checked as `flask courses import` checks it."""
-    request.max_content_length = archive.MAX_BYTES + 1024 * 1024
     try:
         form = UploadForm()
         valid = form.validate_on_submit()

@@ -20,6 +20,7 @@ from lms.authoring.views.common import (
     module_or_404,
     workspace_or_404,
 )
+from lms.core.security import accepts_upload
 from lms.extensions import db
 from lms.quizzes import gift, parity
 
@@ -217,6 +218,7 @@ def _key_problems(text: str, path: str, source_text: str, source_path: str) -> l
 @bp.route(
     "/<slug>/modules/<module_slug>/quiz/<locale>/source", endpoint="quiz_source", methods=["GET", "POST"]
 )
+@accepts_upload(1024 * 1024)  # a GIFT file of up to 400 kB, or pasted text
 def quiz_source(slug, module_slug, locale):
     """Paste or upload GIFT or Aiken questions; errors are shown by line and nothing is saved."""
     ws, files, info, mod, path, source_path = _bank(slug, module_slug, locale)

@@ -9,6 +9,7 @@ from functools import cache
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from lms.core.images import MAX_PIXELS, MAX_TOTAL_PIXELS, pixel_problem
 from lms.quizzes import gift, parity
 from lms.quizzes.types import Question
 
@@ -141,6 +142,14 @@ def check_media(path: str, name: str, data: bytes) -> list[Problem]:
         problems.append(Problem(path, 0, "the content is not a png, jpeg, gif or webp image"))
     elif kind != expected:
         problems.append(Problem(path, 0, f"the content is a {kind} image, not {expected}"))
+    elif len(data) <= MEDIA_MAX_BYTES and pixel_problem(data) == "too-many-pixels":
+        problems.append(
+            Problem(
+                path,
+                0,
+                f"the image has more than {MAX_PIXELS} pixels in a frame or {MAX_TOTAL_PIXELS} in all frames",
+            )
+        )
     return problems
 
 
