@@ -212,6 +212,21 @@ def purge_sessions(user: User | None = None) -> int:
     return db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount
 
 
+def purge_reset_tokens() -> int:
+    """Delete password-reset tokens that are used or expired; return how many."""
+    stmt = sa.delete(PasswordResetToken).where(
+        sa.or_(PasswordResetToken.used_at.is_not(None), PasswordResetToken.expires_at < utcnow())
+    )
+    return db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount
+
+
+@jobs.every(hour="3", minute="17")
+def clean_up_expired() -> None:
+    """Nightly job: expired sessions and spent reset tokens go (the worker commits)."""
+    purge_sessions()
+    purge_reset_tokens()
+
+
 def start_session(user: User) -> str:
     """Open a server-side session for the user and return its token (for the cookie).
 

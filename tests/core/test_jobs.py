@@ -244,3 +244,28 @@ def test_flask_jobs_worker_runs_queued_jobs(tmp_path):
         worker.terminate()
         worker.wait(20)
         output.close()
+
+
+def test_the_nightly_clean_up_is_a_periodic_job_that_removes_spent_rows(app, db, make_user):
+    from datetime import datetime, timedelta
+
+    from lms.accounts import services
+    from lms.accounts.models import PasswordResetToken
+    from lms.core.db import utcnow
+
+    due_at_night = jobs.state(app).huey.read_periodic(datetime(2026, 12, 7, 3, 17))  # noqa: DTZ001 - Huey's UTC
+    assert any(task.name.endswith("clean_up_expired") for task in due_at_night)
+    due_at_noon = jobs.state(app).huey.read_periodic(datetime(2026, 12, 7, 12, 17))  # noqa: DTZ001
+    assert not any(task.name.endswith("clean_up_expired") for task in due_at_noon)
+    user = make_user(username="spent-tokens")
+    old = utcnow() - timedelta(hours=2)
+    db.session.add(PasswordResetToken(token_hash="a" * 64, user_id=user.id, created_at=old, expires_at=old))
+    db.session.add(
+        PasswordResetToken(token_hash="b" * 64, user_id=user.id, expires_at=utcnow() + timedelta(hours=1))
+    )
+    db.session.flush()
+    services.clean_up_expired()
+    left = db.session.scalars(
+        db.select(PasswordResetToken.token_hash).where(PasswordResetToken.user_id == user.id)
+    )
+    assert list(left) == ["b" * 64]
