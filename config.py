@@ -83,6 +83,10 @@ class Config:
     PASSWORD_RESET_MINUTES = 60
     SITE_URL = _env("SITE_URL", "http://127.0.0.1:5000")
 
+    # Safety: how long a quick exit leaves only the decoy page behind; the site's onion address.
+    QUICK_EXIT_MINUTES = _env_int("QUICK_EXIT_MINUTES", 30)
+    ONION_URL = _env("ONION_URL", "")
+
     COURSES_DIR = _env("COURSES_DIR", str(BASE_DIR / "courses"))
     DEMO_ACCOUNTS = False
 

@@ -5,7 +5,7 @@ import os
 import time
 from pathlib import Path
 
-from flask import Blueprint, Flask, g, request, session
+from flask import Blueprint, Flask, g, render_template, request, session
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -21,6 +21,7 @@ from lms.core.db import configure_engine_events, end_read_only_transaction
 from lms.core.errors import handle_http_error, register_error_handlers
 from lms.core.i18n import select_locale
 from lms.core.logging import configure_logging
+from lms.core.safety import decoy_applies
 from lms.core.security import set_security_headers
 from lms.core.sessions import SessionInterface
 from lms.core.templating import init_templating
@@ -86,6 +87,7 @@ def create_app(config=None, **overrides) -> Flask:
     app.extensions["tamkeen-me-panels"] = [my_learning_panel]
     init_certificates(app)
     account_services.register_data_exporter(app, "quiz_attempts", quiz_services.export_user_data)
+    account_services.register_pseudonym_hook(app, record_services.rekey_actor)
     account_services.register_data_exporter(
         app, "learning_records", lambda user: record_services.statements_for(user.public_id)
     )
@@ -128,6 +130,15 @@ def _remember_locale(user, locale: str) -> None:
 def _install_request_hooks(app: Flask) -> None:
     app.session_interface = SessionInterface()
 
+    def _decoy():
+        # After a quick exit every page (Back included, unknown paths, a POST) is the neutral decoy.
+        if decoy_applies():
+            return render_template("neutral.html")
+        return None
+
+    # First of all hooks: before the CSRF check, which would answer a decoyed POST with an error.
+    app.before_request_funcs.setdefault(None, []).insert(0, _decoy)
+
     @app.teardown_appcontext
     def _end_transaction(error):
         # Registered after Flask-SQLAlchemy's teardown, so it runs before the session is removed.
@@ -146,6 +157,7 @@ def _install_request_hooks(app: Flask) -> None:
                 signed_in = current_user.is_authenticated
             except Exception:  # the session store may be the thing that failed
                 signed_in = "_user_id" in session
-        if signed_in or request.endpoint in {"accounts.recovery_codes", "accounts.login"}:
+        # Every page is no-store, so Back asks again (and gets the decoy after a quick exit).
+        if signed_in or response.mimetype == "text/html":
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -8,6 +8,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -15,9 +16,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
 
-from lms.accounts import services
+from lms.accounts import devices, services
 from lms.accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -32,9 +36,11 @@ from lms.accounts.forms import (
     SignUpForm,
 )
 from lms.accounts.models import Role
+from lms.core.db import has_uncommitted_writes
 from lms.core.i18n import language_name
+from lms.core.safety import clear_decoy, discreet_requested, remember_discreet, set_decoy
 from lms.core.security import account_key, safe_next
-from lms.extensions import db, limiter, login_manager
+from lms.extensions import csrf, db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -52,14 +58,30 @@ def _email_key() -> str:
 @login_manager.user_loader
 def load_user(user_id: str):
     """Load the user of a live server-side session only."""
-    return services.session_user(user_id, session.get(SESSION_TOKEN))
+    live = services.load_session(user_id, session.get(SESSION_TOKEN))
+    if live is None:
+        return None
+    if live.needs_touch:
+        g.stale_session_id = live.session_id
+    return live.user
+
+
+@bp.after_app_request
+def _touch_session(response):
+    """Note when a session was last used, at most every few minutes, after the page's own work."""
+    session_id = g.pop("stale_session_id", None)
+    if session_id is None or response.status_code >= 400 or has_uncommitted_writes(db.session):
+        return response  # a page that left writes uncommitted keeps them so; touch next time
+    services.touch_session(session_id)
+    db.session.commit()
+    return response
 
 
 def sign_in(user) -> None:
     """Start a fresh session for the user (new token, no fixation)."""
     locale = session.get("locale")
     session.clear()
-    token = services.start_session(user)
+    token = services.start_session(user, request.user_agent.string)
     session[SESSION_TOKEN] = token
     session.permanent = True
     if locale:
@@ -120,8 +142,11 @@ def login():
             sign_in(user)
             db.session.commit()
             if user.has_pending_recovery_codes:
-                return redirect(url_for("accounts.recovery_codes"), 303)
-            return redirect(safe_next(request.args.get("next"), url_for("accounts.me")), 303)
+                response = redirect(url_for("accounts.recovery_codes"), 303)
+            else:
+                response = redirect(safe_next(request.args.get("next"), url_for("accounts.me")), 303)
+            clear_decoy(response)  # signing in deliberately is the way back from a quick exit
+            return response
         db.session.commit()  # keep a rehash or nothing; nothing else changed
         form.username.data = ""
         form.form_errors.append(_("The username or password is not right."))
@@ -130,26 +155,45 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out and revoke this session server-side."""
+    """Sign out and revoke this session server-side; discreet mode stays on for this browser."""
+    discreet = discreet_requested(current_user)
     services.end_session(session.get(SESSION_TOKEN))
     db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are signed out."))
-    return redirect(url_for("core.home"), 303)
+    response = redirect(url_for("core.home"), 303)
+    if discreet:
+        remember_discreet(response, True)
+    return response
 
 
 @bp.post("/exit")
+@csrf.exempt  # a quick exit must never fail; without a valid token it only acts on this browser
 def quick_exit():
-    """Leave at once: end the session, wipe this site's cookies and cache, land on a neutral page."""
-    if current_user.is_authenticated:
+    """Leave at once: end the session, leave only the decoy behind, keep discreet mode."""
+    discreet = discreet_requested(current_user)
+    if current_user.is_authenticated and _csrf_token_valid():
         services.end_session(session.get(SESSION_TOKEN))
         db.session.commit()
-        logout_user()
+    logout_user()
     session.clear()
     response = redirect(url_for("core.neutral"), 303)
-    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    # Not "cookies": the decoy and discreet cookies set here must survive; the session cookie goes
+    # because the session is now empty.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    set_decoy(response)
+    if discreet:
+        remember_discreet(response, True)
     return response
+
+
+def _csrf_token_valid() -> bool:
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True
 
 
 @bp.route("/me/recovery-codes", methods=["GET", "POST"])
@@ -248,6 +292,50 @@ def recover():
     return render_template("accounts/recover.html", form=form)
 
 
+@bp.get("/me/sessions")
+@login_required
+def sessions():
+    """List the account's live sessions: started, last used, browser and system."""
+    token = session.get(SESSION_TOKEN)
+    rows = [
+        (row, services.is_session_token(row, token), devices.parts(row.device))
+        for row in services.list_sessions(current_user)
+    ]
+    return render_template("accounts/sessions.html", rows=rows, form=ConfirmForm())
+
+
+@bp.post("/me/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id):
+    """End one of the account's own sessions at once (another account's: 404)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    current = session.get(SESSION_TOKEN)
+    own = next((row for row in services.list_sessions(current_user) if row.id == session_id), None)
+    if own is None or not services.end_session_of(current_user, session_id):
+        abort(404)
+    db.session.commit()
+    if services.is_session_token(own, current):
+        logout_user()
+        session.clear()
+        flash(_("You are signed out."))
+        return redirect(url_for("core.home"), 303)
+    flash(_("That session is ended: the browser that used it is signed out."))
+    return redirect(url_for("accounts.sessions"), 303)
+
+
+@bp.post("/me/sessions/end-others")
+@login_required
+def end_other_sessions():
+    """End every session of the account but this one."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    count = services.end_other_sessions(current_user, session.get(SESSION_TOKEN))
+    db.session.commit()
+    flash(ngettext("%(num)d other session is ended.", "%(num)d other sessions are ended.", count))
+    return redirect(url_for("accounts.sessions"), 303)
+
+
 @bp.get("/me/")
 @login_required
 def me():
@@ -280,7 +368,9 @@ def profile():
         )
         db.session.commit()
         flash(_("Your profile is saved."))
-        return redirect(url_for("accounts.profile"), 303)
+        response = redirect(url_for("accounts.profile"), 303)
+        remember_discreet(response, bool(form.is_discreet.data))  # this browser follows the choice
+        return response
     return render_template(
         "accounts/profile.html",
         form=form,

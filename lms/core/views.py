@@ -78,6 +78,16 @@ def neutral():
     return render_template("neutral.html")
 
 
+@bp.get("/safety")
+def safety():
+    """What the quick exit and discreet mode do and cannot do, and what the site stores."""
+    return render_template(
+        "safety.html",
+        exit_minutes=current_app.config["QUICK_EXIT_MINUTES"],
+        onion_url=current_app.config.get("ONION_URL") or "",
+    )
+
+
 @bp.get("/healthz")
 def healthz():
     """Report whether the app can reach its database (JSON)."""

@@ -48,8 +48,11 @@ def test_erase_removes_identity_and_keeps_pseudonymous_records(client, auth, mak
     assert erased.is_erased and erased.username.startswith("erased-")
     assert erased.display_name == "" and erased.email is None and erased.password_hash is None
     assert services.find_user("eraseme") is None
-    statements = db.session.scalars(db.select(Statement).where(Statement.actor_id == public_id)).all()
+    assert db.session.scalars(db.select(Statement).where(Statement.actor_id == public_id)).all() == []
+    assert erased.public_id != public_id  # a new pseudonym: nothing exported before matches
+    statements = db.session.scalars(db.select(Statement).where(Statement.actor_id == erased.public_id)).all()
     assert len(statements) == 1
+    assert statements[0].body["actor"]["account"]["name"] == erased.public_id
     assert "eraseme" not in json.dumps(statements[0].body) and "Real Name" not in json.dumps(
         statements[0].body
     )
