@@ -36,9 +36,8 @@ from lms.accounts.forms import (
     SignUpForm,
 )
 from lms.accounts.models import Role
-from lms.core.db import has_uncommitted_writes
 from lms.core.i18n import language_name
-from lms.core.safety import clear_decoy, discreet_requested, remember_discreet, set_decoy
+from lms.core.safety import clear_decoy, discreet_requested, download_name, remember_discreet, set_decoy
 from lms.core.security import account_key, safe_next
 from lms.extensions import csrf, db, limiter, login_manager
 
@@ -66,15 +65,18 @@ def load_user(user_id: str):
     return live.user
 
 
-@bp.after_app_request
-def _touch_session(response):
-    """Note when a session was last used, at most every few minutes, after the page's own work."""
+@bp.before_app_request
+def _touch_session():
+    """Note when a session was last used, at most every few minutes, before the page does anything."""
+    if request.endpoint == "static" or SESSION_TOKEN not in session:
+        return
+    if not current_user.is_authenticated:  # loads the session's user (once per request)
+        return
     session_id = g.pop("stale_session_id", None)
-    if session_id is None or response.status_code >= 400 or has_uncommitted_writes(db.session):
-        return response  # a page that left writes uncommitted keeps them so; touch next time
-    services.touch_session(session_id)
-    db.session.commit()
-    return response
+    if session_id is not None:
+        # Nothing of the page has run yet, so this commit carries the touch alone.
+        services.touch_session(session_id)
+        db.session.commit()
 
 
 def sign_in(user) -> None:
@@ -419,7 +421,9 @@ def download_data():
     return Response(
         body,
         mimetype="application/json",
-        headers={"Content-Disposition": 'attachment; filename="tamkeen-my-data.json"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{download_name("tamkeen-my-data.json", current_user)}"'
+        },
     )
 
 

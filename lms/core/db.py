@@ -170,15 +170,6 @@ def end_read_only_transaction(session) -> None:
     session.commit()
 
 
-def has_uncommitted_writes(session) -> bool:
-    """Tell whether the session holds changes or a transaction that wrote and is not committed."""
-    if session.new or session.dirty or session.deleted:
-        return True
-    if not session.in_transaction():
-        return False
-    return bool(session.connection().info.get(_WROTE))
-
-
 def server_transaction_open(connection: sa.Connection) -> bool:
     """Tell whether the database holds a transaction open for this connection.
 

@@ -91,3 +91,43 @@ def test_ip_addresses_are_logged_when_enabled(app):
         assert "203.0.113.7" in _log_line("203.0.113.7 - - GET /")
     finally:
         configure_logging(False)
+
+
+def test_erasure_unlinks_the_learner_from_everything_before(
+    client, auth, make_user, make_organisation, app, db
+):
+    from lms.accounts.models import Membership, PasswordResetToken, RecoveryCode, UserSession
+    from lms.reports.models import Cohort, CohortMember
+
+    user = make_user(username="unlinked", email="unlinked@example.org")
+    services.join_organisation(user, make_organisation(name="Coalition Y", country="TN"))
+    cohort = Cohort(name="Spring cohort")
+    db.session.add(cohort)
+    db.session.flush()
+    db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, source="code"))
+    services.generate_recovery_codes(user)
+    with app.test_request_context():
+        records.record(user.public_id, "completed", "https://tamkeen.example/courses/demo")
+        services.request_password_reset("unlinked@example.org")
+    other = make_user(username="bystander")
+    services.start_session(other)
+    auth.login("unlinked")
+    before = json.loads(client.get("/me/data.json").get_data(as_text=True))
+    old_id = before["account"]["pseudonymous_id"]
+    assert before["learning_records"][0]["actor"]["account"]["name"] == old_id
+    assert "kept" in before["on_erasure"] and "deleted" in before["on_erasure"]
+    assert "new random number" in before["on_erasure"]["kept"]
+    response = client.post_form("/me/erase", {"password": PASSWORD, "confirm": "y"}, token_from="/me/erase")
+    assert response.status_code == 303
+    db.session.expire_all()
+    erased = db.session.get(User, user.id)
+    assert erased.public_id != old_id and len(erased.public_id) == 36
+    rows = records.statements_for(erased.public_id)
+    assert len(rows) == 1 and old_id not in json.dumps(rows)
+    assert records.statements_for(old_id) == []
+    for model in (Membership, CohortMember, UserSession, PasswordResetToken, RecoveryCode):
+        count = db.session.scalar(
+            db.select(db.func.count()).select_from(model).where(model.user_id == user.id)
+        )
+        assert count == 0, model.__name__
+    assert len(services.list_sessions(other)) == 1  # nobody else's session is touched
