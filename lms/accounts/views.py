@@ -37,7 +37,7 @@ from lms.accounts.forms import (
 )
 from lms.accounts.models import Role
 from lms.core.i18n import language_name
-from lms.core.safety import clear_decoy, discreet_requested, download_name, remember_discreet, set_decoy
+from lms.core.safety import clear_decoy, discreet_chosen, download_name, remember_discreet, set_decoy
 from lms.core.security import account_key, safe_next
 from lms.extensions import csrf, db, limiter, login_manager
 
@@ -158,7 +158,7 @@ def login():
 @bp.post("/logout")
 def logout():
     """Sign out and revoke this session server-side; discreet mode stays on for this browser."""
-    discreet = discreet_requested(current_user)
+    discreet = discreet_chosen(current_user)
     services.end_session(session.get(SESSION_TOKEN))
     db.session.commit()
     logout_user()
@@ -174,7 +174,7 @@ def logout():
 @csrf.exempt  # a quick exit must never fail; without a valid token it only acts on this browser
 def quick_exit():
     """Leave at once: end the session, leave only the decoy behind, keep discreet mode."""
-    discreet = discreet_requested(current_user)
+    discreet = discreet_chosen(current_user)
     if current_user.is_authenticated and _csrf_token_valid():
         services.end_session(session.get(SESSION_TOKEN))
         db.session.commit()

@@ -80,13 +80,16 @@ def decoy_applies() -> bool:
     return request.endpoint not in DECOY_EXEMPT and decoy_active()
 
 
-def discreet_requested(user=None) -> bool:
-    """Tell whether this page is shown in discreet mode (this browser's choice, or the account's)."""
+def discreet_chosen(user=None) -> bool:
+    """Tell whether discreet mode was chosen: for this browser, or on the account."""
     if not has_request_context():  # documents rendered for PDFs and mail have no browser chrome
         return False
-    if request.cookies.get(DISCREET_COOKIE) == "1" or decoy_active():
-        return True
-    return bool(getattr(user, "is_discreet", False))
+    return request.cookies.get(DISCREET_COOKIE) == "1" or bool(getattr(user, "is_discreet", False))
+
+
+def discreet_requested(user=None) -> bool:
+    """Tell whether this page is shown in discreet mode (chosen, or during a quick exit's decoy)."""
+    return discreet_chosen(user) or decoy_active()
 
 
 def download_name(filename: str, user=None) -> str:

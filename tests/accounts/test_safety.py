@@ -234,3 +234,10 @@ def test_the_safety_page_gives_the_onion_address_when_there_is_one(app, client):
     finally:
         app.config["ONION_URL"] = ""
     assert "example2fz3k4ftbnzbkk6nbaoiylonruy4uzw6ahl5vxhdf6rl36ad.onion" in body
+
+
+def test_a_second_quick_exit_does_not_turn_discreet_mode_on_for_good(client):
+    _exit(client)
+    _exit(client)  # pressed again while the decoy is on
+    client.delete_cookie(DECOY_COOKIE)
+    assert "Tamkeen" in _title(client.get("/courses/"))
