@@ -21,7 +21,7 @@ from lms.core.db import configure_engine_events, end_read_only_transaction
 from lms.core.errors import handle_http_error, register_error_handlers
 from lms.core.i18n import select_locale
 from lms.core.logging import configure_logging
-from lms.core.safety import decoy_applies
+from lms.core.safety import OpaqueAddresses, decoy_applies, discreet_chosen, hide_addresses
 from lms.core.security import set_security_headers
 from lms.core.sessions import SessionInterface
 from lms.core.templating import init_templating
@@ -72,6 +72,7 @@ def create_app(config=None, **overrides) -> Flask:
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
+    app.wsgi_app = OpaqueAddresses(app, app.wsgi_app)  # /n/<token>: discreet mode's addresses
     configure_logging(app.config.get("LOG_IP_ADDRESSES", False))
     _init_extensions(app)
     register_error_handlers(app)
@@ -160,4 +161,6 @@ def _install_request_hooks(app: Flask) -> None:
         # Every page is no-store, so Back asks again (and gets the decoy after a quick exit).
         if signed_in or response.mimetype == "text/html":
             response.headers["Cache-Control"] = "no-store"
+        if not g.get("discreet_changed") and discreet_chosen(current_user if signed_in else None):
+            hide_addresses(response)  # links and redirects to a course: opaque addresses
         return response

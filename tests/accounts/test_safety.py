@@ -241,3 +241,71 @@ def test_a_second_quick_exit_does_not_turn_discreet_mode_on_for_good(client):
     _exit(client)  # pressed again while the decoy is on
     client.delete_cookie(DECOY_COOKIE)
     assert "Tamkeen" in _title(client.get("/courses/"))
+
+
+# Opaque addresses in discreet mode ------------------------------------------------------------
+
+COURSE_PAGE = "/courses/sample-course/"
+
+
+def _hrefs(response) -> list[str]:
+    return re.findall(r'(?:href|action)="([^"]*)"', response.get_data(as_text=True))
+
+
+def test_discreet_mode_gives_course_links_opaque_addresses(client, sample_course):
+    normal = client.get("/courses/")
+    assert COURSE_PAGE in _hrefs(normal)
+    _discreet_on(client)
+    catalog = client.get("/courses/")
+    links = _hrefs(catalog)
+    assert not [link for link in links if "sample-course" in link], links
+    assert "/courses/" in links  # the catalog names no course: it keeps its address
+    course_page = client.get(COURSE_PAGE)  # normal addresses keep working
+    opaque = [link for link in links if link.startswith("/n/")]
+    assert opaque
+    for link in opaque:
+        page = client.get(link)
+        assert page.status_code in (200, 302), link
+        if page.mimetype == "text/html":
+            assert _title(page) == "Notes"
+    lesson_links = [link for link in _hrefs(course_page) if link.startswith("/n/")]
+    assert lesson_links and not [link for link in _hrefs(course_page) if "/courses/sample-course" in link]
+    pages = [client.get(link) for link in lesson_links]
+    assert all(page.status_code in (200, 302) for page in pages)  # a quiz asks to sign in
+    lessons = [p for p in pages if p.mimetype == "text/html" and 'class="lesson"' in p.get_data(as_text=True)]
+    assert lessons  # a lesson, read through its opaque address
+
+
+def test_redirects_to_a_course_are_opaque_too(client, auth, make_user, sample_course):
+    make_user(username="opaque-redirects")
+    _discreet_on(client)
+    anonymous = client.post_form("/courses/sample-course/enroll", token_from="/courses/")
+    assert anonymous.status_code == 302
+    assert "sample-course" not in anonymous.headers["Location"]
+    assert "next=/n/" in anonymous.headers["Location"]
+    auth.login("opaque-redirects")
+    enrolled = client.post_form("/courses/sample-course/enroll", token_from="/courses/")
+    assert enrolled.status_code == 303 and enrolled.headers["Location"].startswith("/n/")
+    assert client.get(enrolled.headers["Location"]).status_code == 200
+
+
+def test_an_opaque_address_works_only_in_the_browser_that_got_it(app, client, sample_course):
+    _discreet_on(client)
+    link = next(link for link in _hrefs(client.get("/courses/")) if link.startswith("/n/"))
+    assert client.get(link).status_code == 200
+    stranger = app.test_client()
+    stranger.set_cookie("tamkeen_discreet", "1")
+    assert stranger.get(link).status_code == 404
+    # Turning discreet mode off forgets the key: the addresses in this browser's history die.
+    client.post_form("/discreet", {"discreet": "0", "next": "/"})
+    assert client.get(link).status_code == 404
+    assert COURSE_PAGE in _hrefs(client.get("/courses/"))
+
+
+@pytest.mark.parametrize(
+    "token", ["x", "AAAA", "%00", "a" * 3000, "////", "Zm9v", "..%2f..%2fetc", "n/n/n", "\u0645"]
+)
+def test_a_forged_opaque_address_is_a_plain_404(client, token):
+    _discreet_on(client)
+    client.get("/courses/")  # the browser gets its address key
+    assert client.get(f"/n/{token}").status_code == 404

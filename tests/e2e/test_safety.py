@@ -14,6 +14,7 @@ from flask_babel import force_locale, gettext
 from playwright.sync_api import expect
 
 from lms.accounts import services as account_services
+from lms.core.safety import ADDRESS_KEY_COOKIE, seal
 from lms.extensions import db
 from tests.conftest import PASSWORD
 from tests.e2e.learner import COURSE, Learner
@@ -167,6 +168,16 @@ def _lesson_screenshot(page, locale: str, mode: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{locale}-lesson-{mode}.png"))
 
 
+def _sealed(learner: Learner, path: str) -> str:
+    """The opaque address this browser is given for a path (its key is in a cookie)."""
+    key = next(c["value"] for c in learner.page.context.cookies() if c["name"] == ADDRESS_KEY_COOKIE)
+    return seal(learner.server.app.secret_key, key, path)
+
+
+def _assert_hidden_address(learner: Learner) -> None:
+    assert COURSE not in learner.page.url and "/courses/" + COURSE not in learner.page.url, learner.page.url
+
+
 @pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
 @pytest.mark.parametrize("locale", ["en", "ar"])
 def test_discreet_mode_disguises_every_page_of_the_learner_journey(open_browser, live_server, locale, js):
@@ -196,20 +207,33 @@ def test_discreet_mode_disguises_every_page_of_the_learner_journey(open_browser,
             learner.click("main a.button")
     learner.click("header nav a[href='/courses/']")
     _assert_discreet(learner, locale)
-    learner.click(f"main a[href='/courses/{COURSE}/']")
+    # From here on the address bar (and so the history) never names the course.
+    course = _sealed(learner, f"/courses/{COURSE}/")
+    learner.click(f"main a[href='{course}']")
+    _assert_hidden_address(learner)
     _assert_discreet(learner, locale)
-    learner.enrol()
+    learner.click(f"main form[action='{_sealed(learner, f'/courses/{COURSE}/enroll')}'] button")
+    _assert_hidden_address(learner)
     _assert_discreet(learner, locale)
+    learner.click(f"main a.button.secondary[href='{course}']")
     module = learner.module_slugs()[0]
     learner.go(page.locator(f"#module-{module} ol.lessons a").first.click)
+    _assert_hidden_address(learner)
     _assert_discreet(learner, locale)
     if js:
         _lesson_screenshot(page, locale, "discreet")
-    learner.click("main form[action$='/done'] button")
+    learner.click("main form[action^='/n/'] button")  # mark as done and continue
+    _assert_hidden_address(learner)
     _assert_discreet(learner, locale)
-    for path in (f"/courses/{COURSE}/{module}/quiz", "/me/", "/me/profile", "/me/sessions", "/safety"):
+    learner.visit(_sealed(learner, f"/courses/{COURSE}/{module}/quiz"))
+    expect(
+        page.locator(f"main form[action='{_sealed(learner, f'/courses/{COURSE}/{module}/quiz/start')}']")
+    ).to_have_count(1)
+    _assert_discreet(learner, locale)
+    for path in ("/me/", "/me/profile", "/me/sessions", "/safety"):
         learner.visit(path)
         _assert_discreet(learner, locale)
+        assert f"/courses/{COURSE}" not in page.content()
     # Signing out keeps discreet mode: it is this device's choice.
     learner.click("header form[action='/logout'] button")
     _assert_discreet(learner, locale)
