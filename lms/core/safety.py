@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from functools import lru_cache
 from urllib.parse import parse_qsl, unquote_to_bytes, urlencode, urlsplit
 
 from cryptography.exceptions import InvalidTag
@@ -142,6 +143,7 @@ _LINK = re.compile(r'\b(href|action)="(/[^"]*)"')
 _MAX_TOKEN = 2048
 
 
+@lru_cache(maxsize=256)  # a page seals a few dozen links with the same key
 def _cipher(secret_key: str | bytes, address_key: str) -> AESSIV:
     secret = secret_key.encode() if isinstance(secret_key, str) else secret_key
     digest = hmac.new(secret, b"opaque-addresses:" + address_key.encode(), hashlib.sha512).digest()

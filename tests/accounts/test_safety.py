@@ -309,3 +309,13 @@ def test_a_forged_opaque_address_is_a_plain_404(client, token):
     _discreet_on(client)
     client.get("/courses/")  # the browser gets its address key
     assert client.get(f"/n/{token}").status_code == 404
+
+
+def test_discreet_data_download_gets_a_neutral_file_name(client, auth, make_user):
+    make_user(username="neutral-download")
+    auth.login("neutral-download")
+    assert "tamkeen-my-data.json" in client.get("/me/data.json").headers["Content-Disposition"]
+    _discreet_on(client)
+    assert (
+        client.get("/me/data.json").headers["Content-Disposition"] == 'attachment; filename="document.json"'
+    )
