@@ -51,6 +51,9 @@ class Config:
     # Request bodies: forms are small; upload views raise this for themselves (413 past it).
     MAX_CONTENT_LENGTH = _env_int("MAX_FORM_BYTES", 512 * 1024)
     WTF_CSRF_ENABLED = True
+    # Pages send no Referer (Referrer-Policy: no-referrer, for learners' privacy), so Flask-WTF's
+    # HTTPS-only referrer check would refuse every form over HTTPS; the CSRF token still protects.
+    WTF_CSRF_SSL_STRICT = False
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; sessions expire anyway
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)  # trust X-Forwarded-For only behind this many proxies
     LOG_IP_ADDRESSES = _env_bool("LOG_IP_ADDRESSES", False)
@@ -102,6 +105,10 @@ class Config:
     XAPI_LRS_TIMEOUT_SECONDS = _env_int("XAPI_LRS_TIMEOUT_SECONDS", 20)
     XAPI_LRS_RETRY_SECONDS = _env_int("XAPI_LRS_RETRY_SECONDS", 30)  # the first retry; doubles each time
     XAPI_LRS_MAX_RETRY_SECONDS = _env_int("XAPI_LRS_MAX_RETRY_SECONDS", 6 * 3600)
+
+    # Safety: how long a quick exit leaves only the decoy page behind; the site's onion address.
+    QUICK_EXIT_MINUTES = _env_int("QUICK_EXIT_MINUTES", 30)
+    ONION_URL = _env("ONION_URL", "")
 
     COURSES_DIR = _env("COURSES_DIR", str(BASE_DIR / "courses"))
     DEMO_ACCOUNTS = False

@@ -5,7 +5,7 @@ import os
 import time
 from pathlib import Path
 
-from flask import Blueprint, Flask, g, request, session
+from flask import Blueprint, Flask, g, render_template, request, session
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -24,6 +24,7 @@ from lms.core.i18n import select_locale
 from lms.core.images import limit_decoded_pixels
 from lms.core.jobs_cli import jobs_cli
 from lms.core.logging import configure_logging
+from lms.core.safety import OpaqueAddresses, decoy_applies, discreet_chosen, hide_addresses
 from lms.core.security import BoundedIntConverter, apply_upload_limit, set_security_headers
 from lms.core.sessions import SessionInterface
 from lms.core.templating import init_templating
@@ -91,6 +92,7 @@ def create_app(config=None, **overrides) -> Flask:
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
+    app.wsgi_app = OpaqueAddresses(app, app.wsgi_app)  # /n/<token>: discreet mode's addresses
     configure_logging(app.config.get("LOG_IP_ADDRESSES", False))
     app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     limit_decoded_pixels()
@@ -113,6 +115,7 @@ def create_app(config=None, **overrides) -> Flask:
     record_services.context_requested.connect(course_services.learning_context)
     certificate_services.register_learner_scope(app, report_services.learners_visible_to)
     account_services.register_data_exporter(app, "quiz_attempts", quiz_services.export_user_data)
+    account_services.register_pseudonym_hook(app, record_services.rekey_actor)
     account_services.register_data_exporter(
         app, "learning_records", lambda user: record_services.statements_for(user.public_id)
     )
@@ -162,6 +165,15 @@ def _install_request_hooks(app: Flask) -> None:
         def _refuse_without_secret_key():
             return "LMS_SECRET_KEY must be set (a long random string).", 503
 
+    def _decoy():
+        # After a quick exit every page (Back included, unknown paths, a POST) is the neutral decoy.
+        if decoy_applies():
+            return render_template("neutral.html")
+        return None
+
+    # First of all hooks: before the CSRF check, which would answer a decoyed POST with an error.
+    app.before_request_funcs.setdefault(None, []).insert(0, _decoy)
+
     @app.teardown_appcontext
     def _end_transaction(error):
         # Registered after Flask-SQLAlchemy's teardown, so it runs before the session is removed.
@@ -180,6 +192,9 @@ def _install_request_hooks(app: Flask) -> None:
                 signed_in = current_user.is_authenticated
             except Exception:  # the session store may be the thing that failed
                 signed_in = "_user_id" in session
-        if signed_in or request.endpoint in {"accounts.recovery_codes", "accounts.login"}:
+        # Every page is no-store, so Back asks again (and gets the decoy after a quick exit).
+        if signed_in or response.mimetype == "text/html":
             response.headers["Cache-Control"] = "no-store"
+        if not g.get("discreet_changed") and discreet_chosen(current_user if signed_in else None):
+            hide_addresses(response)  # links and redirects to a course: opaque addresses
         return response

@@ -21,6 +21,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("core.home", "GET"): [Case("/", everyone(200))],
     ("core.healthz", "GET"): [Case("/healthz", everyone(200))],
     ("core.neutral", "GET"): [Case("/notes", everyone(200))],
+    ("core.safety", "GET"): [Case("/safety", everyone(200))],
     ("core.set_discreet", "POST"): [Case("/discreet", everyone(303), {"discreet": "1", "next": "/"})],
     ("accounts.quick_exit", "POST"): [Case("/exit", everyone(303))],
     ("core.set_language", "POST"): [Case("/language", everyone(303), {"lang": "ar", "next": "/"})],
@@ -43,6 +44,13 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         Case("/me/password", signed_in(200), {"current_password": "wrong!", "new_password": "y" * 12})
     ],
     ("accounts.profile", "GET"): [Case("/me/profile", signed_in(200))],
+    ("accounts.sessions", "GET"): [Case("/me/sessions", signed_in(200))],
+    ("accounts.end_session", "POST"): [
+        Case("/me/sessions/{own_session}/end", signed_in(303), label="own"),
+        Case("/me/sessions/{other_session}/end", signed_in(404), label="foreign"),
+        Case("/me/sessions/999999/end", signed_in(404), label="missing"),
+    ],
+    ("accounts.end_other_sessions", "POST"): [Case("/me/sessions/end-others", signed_in(303))],
     ("accounts.profile", "POST"): [Case("/me/profile", signed_in(303), {"display_name": "N", "locale": ""})],
     ("accounts.download_data", "GET"): [Case("/me/data.json", signed_in(200))],
     ("accounts.erase", "GET"): [Case("/me/erase", signed_in(200))],
@@ -149,8 +157,12 @@ def test_access(client, make_user, make_organisation, endpoint, method, case, ro
 
     if endpoint.startswith("courses."):
         courses.import_path(SAMPLE_COURSE)
+    other = make_user(username="someone-else")
+    services.start_session(other)
     objects = {
-        "other_user": make_user(username="someone-else").id,
+        "other_user": other.id,
+        "other_session": services.list_sessions(other)[0].id,
+        "own_session": 0,
         "own_org": make_organisation(name="Own NGO").id,
         "foreign_org": make_organisation(name="Foreign NGO").id,
         "self_user": 0,
@@ -163,6 +175,7 @@ def test_access(client, make_user, make_organisation, endpoint, method, case, ro
             "/login", {"username": user.username, "password": PASSWORD}, token_from="/login"
         )
         assert response.status_code == 303
+        objects["own_session"] = services.list_sessions(user)[0].id
     url = case.url.format(**objects)
     if method == "GET":
         response = client.get(url)

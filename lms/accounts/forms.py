@@ -67,7 +67,9 @@ class ProfileForm(FlaskForm):
         validators=[Optional(), Email(check_deliverability=False), Length(max=254)],
     )
     locale = SelectField(_l("Preferred language"), choices=[], validate_choice=True)
-    is_discreet = BooleanField(_l("Discreet mode: neutral page titles in the browser tab and history"))
+    is_discreet = BooleanField(
+        _l("Discreet mode: a neutral name, icon and page titles, here and in the browser's history")
+    )
 
 
 class EraseForm(FlaskForm):

@@ -6,13 +6,15 @@ import json
 import secrets
 import smtplib
 import unicodedata
+import uuid
 from array import array
 from collections.abc import Callable
 from datetime import timedelta
+from email.utils import formataddr, parseaddr
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
@@ -23,6 +25,7 @@ from flask_mail import Message
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
+from lms.accounts import devices
 from lms.accounts.confusables import skeleton
 from lms.accounts.models import (
     Membership,
@@ -182,10 +185,25 @@ def authenticate(username: str, password: str) -> User | None:
 # One query on every request, built once: the live session row (read fresh) and its user's columns.
 _USER_COLUMNS = tuple(attribute.key for attribute in sa.inspect(User).column_attrs)
 _SESSION_USER = DirectQuery(
-    sa.select(*(getattr(User, key) for key in _USER_COLUMNS), UserSession.created_at)
+    sa.select(
+        *(getattr(User, key) for key in _USER_COLUMNS),
+        UserSession.id,
+        UserSession.last_used_at,
+        UserSession.created_at,
+    )
     .join(UserSession, UserSession.user_id == User.id)
     .where(UserSession.token_hash == sa.bindparam("token_hash"), UserSession.revoked_at.is_(None))
 )
+# "Last used" is kept this coarse: enough to recognise a session, not a log of one's activity.
+LAST_USED_PRECISION = timedelta(minutes=10)
+
+
+class LiveSession(NamedTuple):
+    """A signed-in session as the request sees it."""
+
+    user: User
+    session_id: int
+    needs_touch: bool  # its "last used" time is older than LAST_USED_PRECISION
 
 
 def absolute_session_lifetime() -> timedelta:
@@ -227,7 +245,7 @@ def clean_up_expired() -> None:
     purge_reset_tokens()
 
 
-def start_session(user: User) -> str:
+def start_session(user: User, user_agent: str | None = None) -> str:
     """Open a server-side session for the user and return its token (for the cookie).
 
     The user's expired session rows are purged on the way (`flask users purge-sessions` does
@@ -235,23 +253,90 @@ def start_session(user: User) -> str:
     """
     purge_sessions(user)
     token = new_token(32)
-    db.session.add(UserSession(token_hash=token_digest(token), user_id=user.id))
+    db.session.add(
+        UserSession(
+            token_hash=token_digest(token),
+            user_id=user.id,
+            last_used_at=utcnow(),
+            device=devices.describe(user_agent),
+        )
+    )
     db.session.flush()
     return token
 
 
-def session_user(user_id: str | int, token: str | None) -> User | None:
-    """Return the user of a live session token, or None if revoked, unknown or inactive."""
+def load_session(user_id: str | int, token: str | None) -> LiveSession | None:
+    """Return the live session of a token, or None if revoked, unknown or its user inactive."""
     if not token:
         return None
     rows = _SESSION_USER.rows(db.session, {"token_hash": token_digest(token)})
     if not rows or str(rows[0][0]) != str(user_id):
         return None
-    *values, started_at = rows[0]
+    *values, session_id, last_used_at, started_at = rows[0]
     if started_at < utcnow() - absolute_session_lifetime():
         return None  # however active it stayed, a session ends this long after sign-in
     user = _persistent_user(dict(zip(_USER_COLUMNS, values, strict=True)))
-    return user if user.is_active else None
+    if not user.is_active:
+        return None
+    stale = last_used_at is None or utcnow() - last_used_at >= LAST_USED_PRECISION
+    return LiveSession(user, session_id, stale)
+
+
+def session_user(user_id: str | int, token: str | None) -> User | None:
+    """Return the user of a live session token, or None if revoked, unknown or inactive."""
+    live = load_session(user_id, token)
+    return live.user if live else None
+
+
+def touch_session(session_id: int) -> None:
+    """Note that a session was used now (called at most once per LAST_USED_PRECISION)."""
+    db.session.execute(
+        db.update(UserSession).where(UserSession.id == session_id).values(last_used_at=utcnow())
+    )
+
+
+def list_sessions(user: User) -> list[UserSession]:
+    """Return the user's live sessions, most recently used first."""
+    return list(
+        db.session.scalars(
+            db.select(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+            .order_by(UserSession.last_used_at.desc(), UserSession.id.desc())
+        )
+    )
+
+
+def is_session_token(row: UserSession, token: str | None) -> bool:
+    """Tell whether a session row is the one this token opened."""
+    return bool(token) and row.token_hash == token_digest(token)
+
+
+def end_session_of(user: User, session_id: int) -> bool:
+    """Revoke one of the user's own live sessions; False when it is not theirs or already ended."""
+    result = db.session.execute(
+        db.update(UserSession)
+        .where(
+            UserSession.id == session_id,
+            UserSession.user_id == user.id,
+            UserSession.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
+    return result.rowcount == 1
+
+
+def end_other_sessions(user: User, token: str | None) -> int:
+    """Revoke every live session of the user but the one this token opened; return how many."""
+    result = db.session.execute(
+        db.update(UserSession)
+        .where(
+            UserSession.user_id == user.id,
+            UserSession.revoked_at.is_(None),
+            UserSession.token_hash != token_digest(token or ""),
+        )
+        .values(revoked_at=utcnow())
+    )
+    return result.rowcount
 
 
 def _persistent_user(values: dict) -> User:
@@ -338,16 +423,29 @@ def request_password_reset(email: str) -> None:
         link = f"{current_app.config['SITE_URL'].rstrip('/')}/reset/{token}"
         # The message goes out in the account's own language.
         with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-            subject = _("Reset your Tamkeen password")
-            body = _(
-                "Someone asked to reset the password of the Tamkeen account %(username)s.\n\n"
-                "To choose a new password, open this link within %(minutes)d minutes:\n%(link)s\n\n"
-                "If it was not you, ignore this message; your password stays the same.",
-                username=user.username,
-                minutes=minutes,
-                link=link,
-            )
-        send_mail(user.email, subject, body)
+            if user.is_discreet:  # nothing in the inbox list or the message names the site
+                subject = _("Your password")
+                body = _(
+                    "Someone asked to reset the password of the account %(username)s.\n\n"
+                    "To choose a new password, open this link within %(minutes)d minutes:\n%(link)s\n\n"
+                    "If it was not you, ignore this message; your password stays the same.",
+                    username=user.username,
+                    minutes=minutes,
+                    link=link,
+                )
+                sender = neutral_sender(_("Notes"))
+            else:
+                subject = _("Reset your Tamkeen password")
+                body = _(
+                    "Someone asked to reset the password of the Tamkeen account %(username)s.\n\n"
+                    "To choose a new password, open this link within %(minutes)d minutes:\n%(link)s\n\n"
+                    "If it was not you, ignore this message; your password stays the same.",
+                    username=user.username,
+                    minutes=minutes,
+                    link=link,
+                )
+                sender = None
+        send_mail(user.email, subject, body, sender=sender)
 
 
 def reset_token_user(token: str) -> PasswordResetToken | None:
@@ -437,16 +535,22 @@ class _TimedConnection(MailConnection):
         return host
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
+def neutral_sender(name: str) -> str:
+    """Return the configured sender address under a neutral display name (discreet mode)."""
+    _name, address = parseaddr(current_app.config.get("MAIL_DEFAULT_SENDER") or "")
+    return formataddr((name, address or "no-reply@localhost"))
+
+
+def send_mail(to: str, subject: str, body: str, *, sender: str | None = None) -> None:
     """Queue a plain-text message: it is sent by the job worker, never inside the request."""
-    deliver_mail.enqueue(to, subject, body)
+    deliver_mail.enqueue(to, subject, body, sender)
 
 
 @jobs.job(retries=6, retry_delay=60)
-def deliver_mail(to: str, subject: str, body: str) -> None:
+def deliver_mail(to: str, subject: str, body: str, sender: str | None = None) -> None:
     """Send a plain-text message through Flask-Mail, or write it to a file or the console."""
     transport = current_app.config["MAIL_TRANSPORT"]
-    message = Message(subject=subject, recipients=[to], body=body)
+    message = Message(subject=subject, recipients=[to], body=body, sender=sender)
     if transport == "smtp":
         # Mail goes out after the response, in the worker's thread: it must not wait forever.
         with _TimedConnection(current_app.extensions["mail"]) as connection:
@@ -454,7 +558,7 @@ def deliver_mail(to: str, subject: str, body: str) -> None:
         return
     if transport == "memory":
         current_app.extensions.setdefault("tamkeen-outbox", []).append(
-            {"to": to, "subject": subject, "body": body}
+            {"to": to, "subject": subject, "body": body, "sender": str(message.sender)}
         )
     elif transport == "file":
         path = Path(current_app.instance_path) / "mail.log"
@@ -639,6 +743,8 @@ def export_user_data(user: User) -> dict[str, Any]:
         "sessions": [
             {
                 "started_at": s.created_at.isoformat(),
+                "last_used_at": s.last_used_at.isoformat() if s.last_used_at else None,
+                "device": s.device,
                 "ended_at": s.revoked_at.isoformat() if s.revoked_at else None,
             }
             for s in db.session.scalars(
@@ -646,17 +752,36 @@ def export_user_data(user: User) -> dict[str, Any]:
             )
         ],
     }
+    data["on_erasure"] = {
+        "deleted": _(
+            "Your username, display name, e-mail address, password, organisation and cohort "
+            "memberships, sessions, reset links, recovery codes, certificates and answers about you."
+        ),
+        "kept": _(
+            "Your progress, quiz attempts and learning records, for the programme's statistics. "
+            "They get a new random number instead of the one above, so nothing exported before "
+            "the erasure can be matched with them."
+        ),
+    }
     for name, exporter in current_app.extensions.get("tamkeen-data-exporters", {}).items():
         data[name] = exporter(user)
     json.dumps(data)  # fail here, not half-way through a download, if something is not JSON
     return data
 
 
+def register_pseudonym_hook(app, hook: Callable[[str, str], None]) -> None:
+    """Let another domain move its records from an erased learner's old pseudonym to the new one."""
+    app.extensions.setdefault("tamkeen-pseudonym-hooks", []).append(hook)
+
+
 def erase_user(user: User, password: str) -> None:
-    """Erase an account's personal data; records stay, tied only to a random pseudonym."""
+    """Erase an account's personal data; records stay, tied only to a new random pseudonym.
+
+    The pseudonymous id changes too, so learning records and exports made from now on cannot be
+    matched with exports made before the erasure.
+    """
     if not verify_password(user.password_hash, password):
         raise AccountError(_("The password is not right."))
-    end_all_sessions(user)
     pseudonym = f"erased-{secrets.token_hex(8)}"
     user.username = pseudonym
     user.username_key = pseudonym
@@ -664,10 +789,18 @@ def erase_user(user: User, password: str) -> None:
     user.email = None
     user.email_key = None
     user.password_hash = None
+    user.is_discreet = False
     user.is_erased = True
     user.erased_at = utcnow()
+    old_public_id, user.public_id = user.public_id, str(uuid.uuid4())
+    db.session.execute(db.delete(UserSession).where(UserSession.user_id == user.id))
+    db.session.execute(db.delete(Membership).where(Membership.user_id == user.id))
     db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.execute(db.delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
+    db.session.flush()
+    db.session.expire(user, ["memberships"])
+    for rekey in current_app.extensions.get("tamkeen-pseudonym-hooks", []):
+        rekey(old_public_id, user.public_id)
     for hook in current_app.extensions.get("tamkeen-erase-hooks", []):
         hook(user)
     db.session.flush()

@@ -8,6 +8,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -15,9 +16,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
 
-from lms.accounts import services
+from lms.accounts import devices, services
 from lms.accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -34,8 +38,9 @@ from lms.accounts.forms import (
 from lms.accounts.models import Role
 from lms.core.deferred import after_response
 from lms.core.i18n import language_name
+from lms.core.safety import clear_decoy, discreet_chosen, download_name, remember_discreet, set_decoy
 from lms.core.security import account_key, safe_next
-from lms.extensions import db, limiter, login_manager
+from lms.extensions import csrf, db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -53,14 +58,33 @@ def _email_key() -> str:
 @login_manager.user_loader
 def load_user(user_id: str):
     """Load the user of a live server-side session only."""
-    return services.session_user(user_id, session.get(SESSION_TOKEN))
+    live = services.load_session(user_id, session.get(SESSION_TOKEN))
+    if live is None:
+        return None
+    if live.needs_touch:
+        g.stale_session_id = live.session_id
+    return live.user
+
+
+@bp.before_app_request
+def _touch_session():
+    """Note when a session was last used, at most every few minutes, before the page does anything."""
+    if request.endpoint == "static" or SESSION_TOKEN not in session:
+        return
+    if not current_user.is_authenticated:  # loads the session's user (once per request)
+        return
+    session_id = g.pop("stale_session_id", None)
+    if session_id is not None:
+        # Nothing of the page has run yet, so this commit carries the touch alone.
+        services.touch_session(session_id)
+        db.session.commit()
 
 
 def sign_in(user) -> None:
     """Start a fresh session for the user (new token, no fixation)."""
     locale = session.get("locale")
     session.clear()
-    token = services.start_session(user)
+    token = services.start_session(user, request.user_agent.string)
     session[SESSION_TOKEN] = token
     session.permanent = True
     if locale:
@@ -121,8 +145,11 @@ def login():
             sign_in(user)
             db.session.commit()
             if user.has_pending_recovery_codes:
-                return redirect(url_for("accounts.recovery_codes"), 303)
-            return redirect(safe_next(request.args.get("next"), url_for("accounts.me")), 303)
+                response = redirect(url_for("accounts.recovery_codes"), 303)
+            else:
+                response = redirect(safe_next(request.args.get("next"), url_for("accounts.me")), 303)
+            clear_decoy(response)  # signing in deliberately is the way back from a quick exit
+            return response
         db.session.commit()  # keep a rehash or nothing; nothing else changed
         form.username.data = ""
         form.form_errors.append(_("The username or password is not right."))
@@ -131,26 +158,45 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out and revoke this session server-side."""
+    """Sign out and revoke this session server-side; discreet mode stays on for this browser."""
+    discreet = discreet_chosen(current_user)
     services.end_session(session.get(SESSION_TOKEN))
     db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are signed out."))
-    return redirect(url_for("core.home"), 303)
+    response = redirect(url_for("core.home"), 303)
+    if discreet:
+        remember_discreet(response, True)
+    return response
 
 
 @bp.post("/exit")
+@csrf.exempt  # a quick exit must never fail; without a valid token it only acts on this browser
 def quick_exit():
-    """Leave at once: end the session, wipe this site's cookies and cache, land on a neutral page."""
-    if current_user.is_authenticated:
+    """Leave at once: end the session, leave only the decoy behind, keep discreet mode."""
+    discreet = discreet_chosen(current_user)
+    if current_user.is_authenticated and _csrf_token_valid():
         services.end_session(session.get(SESSION_TOKEN))
         db.session.commit()
-        logout_user()
+    logout_user()
     session.clear()
     response = redirect(url_for("core.neutral"), 303)
-    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    # Not "cookies": the decoy and discreet cookies set here must survive; the session cookie goes
+    # because the session is now empty.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    set_decoy(response)
+    if discreet:
+        remember_discreet(response, True)
     return response
+
+
+def _csrf_token_valid() -> bool:
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True
 
 
 @bp.route("/me/recovery-codes", methods=["GET", "POST"])
@@ -253,6 +299,50 @@ def recover():
     return render_template("accounts/recover.html", form=form)
 
 
+@bp.get("/me/sessions")
+@login_required
+def sessions():
+    """List the account's live sessions: started, last used, browser and system."""
+    token = session.get(SESSION_TOKEN)
+    rows = [
+        (row, services.is_session_token(row, token), devices.parts(row.device))
+        for row in services.list_sessions(current_user)
+    ]
+    return render_template("accounts/sessions.html", rows=rows, form=ConfirmForm())
+
+
+@bp.post("/me/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id):
+    """End one of the account's own sessions at once (another account's: 404)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    current = session.get(SESSION_TOKEN)
+    own = next((row for row in services.list_sessions(current_user) if row.id == session_id), None)
+    if own is None or not services.end_session_of(current_user, session_id):
+        abort(404)
+    db.session.commit()
+    if services.is_session_token(own, current):
+        logout_user()
+        session.clear()
+        flash(_("You are signed out."))
+        return redirect(url_for("core.home"), 303)
+    flash(_("That session is ended: the browser that used it is signed out."))
+    return redirect(url_for("accounts.sessions"), 303)
+
+
+@bp.post("/me/sessions/end-others")
+@login_required
+def end_other_sessions():
+    """End every session of the account but this one."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    count = services.end_other_sessions(current_user, session.get(SESSION_TOKEN))
+    db.session.commit()
+    flash(ngettext("%(num)d other session is ended.", "%(num)d other sessions are ended.", count))
+    return redirect(url_for("accounts.sessions"), 303)
+
+
 @bp.get("/me/")
 @login_required
 def me():
@@ -282,7 +372,9 @@ def profile():
         )
         db.session.commit()
         flash(_("Your profile is saved."))
-        return redirect(url_for("accounts.profile"), 303)
+        response = redirect(url_for("accounts.profile"), 303)
+        remember_discreet(response, bool(form.is_discreet.data))  # this browser follows the choice
+        return response
     return render_template(
         "accounts/profile.html",
         form=form,
@@ -335,7 +427,9 @@ def download_data():
     return Response(
         body,
         mimetype="application/json",
-        headers={"Content-Disposition": 'attachment; filename="tamkeen-my-data.json"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{download_name("tamkeen-my-data.json", current_user)}"'
+        },
     )
 
 

@@ -25,6 +25,7 @@ from markupsafe import Markup
 from lms.certificates import codes, render, services
 from lms.certificates.forms import CertificateRequestForm, ReissueForm, RevokeForm
 from lms.core.i18n import language_name
+from lms.core.safety import download_name
 from lms.courses import services as courses
 from lms.extensions import db, limiter
 
@@ -184,6 +185,7 @@ def download(certificate_id):
         return _unavailable(str(error))
     db.session.commit()  # only a restored file changed anything
     filename = f"certificate-{certificate.course.slug}-{codes.format_code(certificate.code)}.pdf"
+    filename = download_name(filename, current_user)  # "document.pdf" in discreet mode
     return Response(
         data,
         mimetype="application/pdf",

@@ -21,7 +21,8 @@ from flask_login import current_user
 from jinja2 import pass_context
 
 from lms.core.chrome import page_chrome
-from lms.core.i18n import DISCREET_COOKIE, language_name, supported_locales, text_direction
+from lms.core.i18n import language_name, supported_locales, text_direction
+from lms.core.safety import discreet_requested
 
 # The request's translations, resolved once per render instead of once per string.
 _TRANSLATIONS = "_tamkeen_translations"
@@ -90,14 +91,6 @@ def _signed_in_user():
     return user if user and user.is_authenticated else None
 
 
-def _discreet(user) -> bool:
-    if not has_request_context():  # documents rendered for PDFs and mail have no tab title
-        return False
-    if request.cookies.get(DISCREET_COOKIE) == "1":
-        return True
-    return bool(getattr(user, "is_discreet", False))
-
-
 def _translations(context):
     found = context.get(_TRANSLATIONS)
     return found if found is not None else get_translations()  # e.g. a macro imported without context
@@ -128,7 +121,7 @@ def _template_context():
         "text_dir": text_direction(locale),
         "languages": _languages(supported_locales()),
         "db_unavailable": g.get("db_unavailable", False),
-        "discreet": _discreet(user),
+        "discreet": discreet_requested(user),
         "viewer": user.role.value if user is not None else None,  # the role the page chrome shows
         "current_path": request.full_path.rstrip("?") if has_request_context() else "/",
     }

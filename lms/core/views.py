@@ -14,7 +14,8 @@ from flask_wtf import FlaskForm
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from lms.core.i18n import DISCREET_COOKIE, LOCALE_COOKIE
+from lms.core.i18n import LOCALE_COOKIE
+from lms.core.safety import remember_discreet
 from lms.core.security import safe_next
 
 bp = Blueprint("core", __name__)
@@ -64,7 +65,7 @@ def set_discreet():
     if not form.validate():
         return response
     on = request.form.get("discreet") == "1"
-    _remember(response, DISCREET_COOKIE, "1" if on else "")
+    remember_discreet(response, on)
     if current_user.is_authenticated:
         hook = current_app.extensions.get("tamkeen-set-discreet")
         if hook:
@@ -76,6 +77,16 @@ def set_discreet():
 def neutral():
     """A neutral page to land on after a quick exit."""
     return render_template("neutral.html")
+
+
+@bp.get("/safety")
+def safety():
+    """What the quick exit and discreet mode do and cannot do, and what the site stores."""
+    return render_template(
+        "safety.html",
+        exit_minutes=current_app.config["QUICK_EXIT_MINUTES"],
+        onion_url=current_app.config.get("ONION_URL") or "",
+    )
 
 
 @bp.get("/healthz")

@@ -20,6 +20,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from lms.core.i18n import language_name
+from lms.core.safety import download_name
 from lms.courses import handbook, learner, outline, services
 from lms.extensions import db
 
@@ -228,7 +229,7 @@ def _pdf(data: bytes, filename: str) -> Response:
         data,
         mimetype="application/pdf",
         headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Disposition": f'attachment; filename="{download_name(filename, current_user)}"',
             "Cache-Control": "private, max-age=3600",
         },
     )

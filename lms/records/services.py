@@ -225,3 +225,18 @@ def statements_for(actor_public_id: str) -> list[dict[str, Any]]:
         db.select(Statement).where(Statement.actor_id == actor_public_id).order_by(Statement.stored_at)
     )
     return [row.body for row in rows]
+
+
+def rekey_actor(old_public_id: str, new_public_id: str) -> None:
+    """Move a learner's statements to a new pseudonym (account erasure); flushes.
+
+    Statements already sent to a learning record store keep the old one there: only this
+    outbox, and every export made from it from now on, changes.
+    """
+    rows = db.session.scalars(db.select(Statement).where(Statement.actor_id == old_public_id))
+    now = utcnow()
+    for row in rows:
+        row.actor_id = new_public_id
+        row.body = {**row.body, "actor": actor_for(new_public_id)}
+        row.updated_at = now
+    db.session.flush()

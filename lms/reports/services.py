@@ -22,6 +22,7 @@ from lms.reports.models import (
     AGE_BANDS,
     GENDERS,
     Cohort,
+    CohortMember,
     ExportAudit,
     LearnerDemographics,
     ManagedOrganisation,
@@ -330,6 +331,11 @@ def demographics_data(user: User) -> dict[str, Any] | None:
     if row is None:
         return None
     return {"gender": row.gender, "age_band": row.age_band, "shared_in_reports": row.is_shared}
+
+
+def leave_all_cohorts(user: User) -> None:
+    """Take the learner out of every cohort (their account is being erased)."""
+    db.session.execute(sa.delete(CohortMember).where(CohortMember.user_id == user.id))
 
 
 def erase_demographics(user: User) -> None:

@@ -48,8 +48,11 @@ def test_erase_removes_identity_and_keeps_pseudonymous_records(client, auth, mak
     assert erased.is_erased and erased.username.startswith("erased-")
     assert erased.display_name == "" and erased.email is None and erased.password_hash is None
     assert services.find_user("eraseme") is None
-    statements = db.session.scalars(db.select(Statement).where(Statement.actor_id == public_id)).all()
+    assert db.session.scalars(db.select(Statement).where(Statement.actor_id == public_id)).all() == []
+    assert erased.public_id != public_id  # a new pseudonym: nothing exported before matches
+    statements = db.session.scalars(db.select(Statement).where(Statement.actor_id == erased.public_id)).all()
     assert len(statements) == 1
+    assert statements[0].body["actor"]["account"]["name"] == erased.public_id
     assert "eraseme" not in json.dumps(statements[0].body) and "Real Name" not in json.dumps(
         statements[0].body
     )
@@ -88,3 +91,43 @@ def test_ip_addresses_are_logged_when_enabled(app):
         assert "203.0.113.7" in _log_line("203.0.113.7 - - GET /")
     finally:
         configure_logging(False)
+
+
+def test_erasure_unlinks_the_learner_from_everything_before(
+    client, auth, make_user, make_organisation, app, db
+):
+    from lms.accounts.models import Membership, PasswordResetToken, RecoveryCode, UserSession
+    from lms.reports.models import Cohort, CohortMember
+
+    user = make_user(username="unlinked", email="unlinked@example.org")
+    services.join_organisation(user, make_organisation(name="Coalition Y", country="TN"))
+    cohort = Cohort(name="Spring cohort")
+    db.session.add(cohort)
+    db.session.flush()
+    db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, source="code"))
+    services.generate_recovery_codes(user)
+    with app.test_request_context():
+        records.record(user.public_id, "completed", "https://tamkeen.example/courses/demo")
+        services.request_password_reset("unlinked@example.org")
+    other = make_user(username="bystander")
+    services.start_session(other)
+    auth.login("unlinked")
+    before = json.loads(client.get("/me/data.json").get_data(as_text=True))
+    old_id = before["account"]["pseudonymous_id"]
+    assert before["learning_records"][0]["actor"]["account"]["name"] == old_id
+    assert "kept" in before["on_erasure"] and "deleted" in before["on_erasure"]
+    assert "new random number" in before["on_erasure"]["kept"]
+    response = client.post_form("/me/erase", {"password": PASSWORD, "confirm": "y"}, token_from="/me/erase")
+    assert response.status_code == 303
+    db.session.expire_all()
+    erased = db.session.get(User, user.id)
+    assert erased.public_id != old_id and len(erased.public_id) == 36
+    rows = records.statements_for(erased.public_id)
+    assert len(rows) == 1 and old_id not in json.dumps(rows)
+    assert records.statements_for(old_id) == []
+    for model in (Membership, CohortMember, UserSession, PasswordResetToken, RecoveryCode):
+        count = db.session.scalar(
+            db.select(db.func.count()).select_from(model).where(model.user_id == user.id)
+        )
+        assert count == 0, model.__name__
+    assert len(services.list_sessions(other)) == 1  # nobody else's session is touched

@@ -6,7 +6,8 @@ import pytest
 
 from config import Config, TestConfig
 from lms.app import create_app
-from tests.conftest import PASSWORD
+from tests.conftest import CSRF_RE, PASSWORD
+from tests.core.scripts import assert_only_the_exit_script
 
 
 def _assert_strict_headers(response):
@@ -53,15 +54,16 @@ def test_unexpected_errors_show_a_generic_page(tmp_path):
 def test_pages_have_no_inline_script_or_third_party_requests(client):
     for path in ["/", "/login", "/register"]:
         body = client.get(path).get_data(as_text=True)
-        assert "<script" not in body
+        assert_only_the_exit_script(body)
         assert " style=" not in body
         for url in re.findall(r'(?:src|href|action)="([^"]+)"', body):
             assert not re.match(r"^(https?:)?//", url), url
 
 
-def test_signed_in_pages_are_not_cached(client, auth, make_user):
+def test_pages_are_never_cached_so_back_asks_again(client, auth, make_user):
     make_user(username="cachecheck")
-    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
+    assert client.get("/").headers["Cache-Control"] == "no-store"  # after a quick exit: the decoy
+    assert client.get("/courses/").headers["Cache-Control"] == "no-store"
     auth.login("cachecheck")
     assert client.get("/").headers["Cache-Control"] == "no-store"
     assert client.get("/me/").headers["Cache-Control"] == "no-store"
@@ -93,6 +95,21 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(client, db):
     )
     assert forged.status_code == 400
     assert services.find_user("nocsrf") is None
+
+
+def test_forms_work_over_https_without_a_referer(client, db):
+    """Pages send no Referer (no-referrer policy): the CSRF token alone must let a form through."""
+    from lms.accounts import services
+
+    page = client.get("/register", base_url="https://learn.example.org")
+    token = CSRF_RE.search(page.get_data(as_text=True)).group(1)
+    response = client.post(
+        "/register",
+        base_url="https://learn.example.org",
+        data={"username": "over-https", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code != 400, response.get_data(as_text=True)[:500]
+    assert services.find_user("over-https") is not None
 
 
 def test_every_form_on_a_page_carries_a_csrf_token(client, auth, make_user):
