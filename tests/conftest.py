@@ -121,6 +121,12 @@ def _fresh_state(request):
     yield
 
 
+def sent_mail(app) -> list[dict]:
+    """Run the queued jobs (mail is sent by the job worker), then return the test outbox."""
+    jobs.state(app).run_pending()
+    return app.extensions["tamkeen-outbox"]
+
+
 class Client(FlaskClient):
     """A test client that knows how to find and send the CSRF token."""
 
