@@ -3,6 +3,7 @@
 import contextvars
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -118,6 +119,7 @@ def _fresh_state(request):
             limiter.reset()
         app.extensions["tamkeen-outbox"] = []
         jobs.state(app).huey.flush()  # jobs queued by an earlier test never run in this one
+        shutil.rmtree(Path(app.instance_path) / "handbooks", ignore_errors=True)  # nor their PDFs
     yield
 
 
