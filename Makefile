@@ -1,6 +1,8 @@
 # Tamkeen: `make run` to try it, `make test` to check it. See README.md.
 PYTHON ?= python3
 PORT ?= 5000
+# make run: links in mail and credentials name the address the development server listens on.
+run: export LMS_SITE_URL ?= http://127.0.0.1:$(PORT)
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
