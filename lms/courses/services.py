@@ -583,6 +583,18 @@ def update_completion(user, course: Course, states: Iterable[ModuleState]) -> da
     return enrolment.completed_at
 
 
+def recheck_completion(user, course: Course) -> datetime | None:
+    """Work out a learner's module states afresh and record the course's completion if now due.
+
+    For changes made by someone else, such as a mentor approving the learner's practice task.
+    """
+    modules = load_outline(course)
+    states = module_states(
+        modules, done_slugs(user, course), quiz_status(user, modules), task_status(user, modules)
+    )
+    return update_completion(user, course, states)
+
+
 def my_enrolments(user) -> list[tuple[Enrolment, int]]:
     """Return the user's enrolments with their lessons-done counts, in two queries."""
     enrolments = db.session.scalars(

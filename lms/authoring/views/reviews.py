@@ -91,6 +91,8 @@ def review(slug, submission_id):
         return _review_page(
             slug, *found, blind=blind, status=409 if isinstance(error, tasks.AlreadyReviewed) else 422
         )
+    if submission.status == "approved":
+        courses.recheck_completion(accounts.get_user(submission.user_id), module.course)
     db.session.commit()
     flash(_("Your review is saved and the learner can read it."))
     return redirect(url_for("authoring.review_queue", blind="1" if blind else None), 303)
