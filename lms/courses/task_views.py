@@ -116,6 +116,25 @@ def task_save(slug, module_slug):
     return redirect(here, 303)
 
 
+@bp.post("/courses/<slug>/<module_slug>/task/peer")
+@login_required
+def task_peer_request(slug, module_slug):
+    """Ask for one's share of other learners' work to review (after submitting one's own)."""
+    _course, _modules, module, _state = _module_task(slug, module_slug)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        found = tasks.request_peer_work(current_user, module.task)
+    except tasks.TaskError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        if not found:
+            flash(_("No other answer is waiting for a review from you now. Come back later."))
+    return redirect(url_for("courses.task", slug=slug, module_slug=module_slug, _anchor="peers"), 303)
+
+
 @bp.route("/courses/<slug>/<module_slug>/task/peer/<int:assignment_id>", methods=["GET", "POST"])
 @login_required
 def task_peer(slug, module_slug, assignment_id):

@@ -75,29 +75,25 @@ def changes(old: Mapping[str, str], new: Mapping[str, str]) -> list[tuple[str, l
     return result
 
 
-def allocate_peers(
-    authors: list[int], wanted: int, existing: Mapping[int, list[int]]
-) -> dict[int, list[int]]:
-    """Choose reviewers for each author: never themselves, never twice, spread evenly.
+def choose_for_reviewer(
+    reviewer: int, reviews: list[tuple[int, int]], already: set[int], wanted: int
+) -> list[int]:
+    """Choose whose work a reviewer gets next: never their own, never twice, fewest reviews first.
 
-    `authors` are the learners who have submitted, oldest first; `existing` maps an author to the
-    reviewers already assigned. Returns the new assignments, author -> reviewers.
+    `reviews` lists the authors who have submitted, oldest first, with how many peers are
+    already assigned to each; `already` holds the authors this reviewer has. Returns the new
+    authors, so that the reviewer has `wanted` in all when there are enough.
     """
-    load = dict.fromkeys(authors, 0)
-    for reviewers in existing.values():
-        for reviewer in reviewers:
-            if reviewer in load:
-                load[reviewer] += 1
-    new: dict[int, list[int]] = {}
-    for author in authors:
-        have = list(existing.get(author, []))
-        while len(have) < wanted:
-            candidates = [r for r in authors if r != author and r not in have]
-            if not candidates:
-                break
-            # The least-loaded reviewer first; ties go to whoever submitted earliest.
-            reviewer = min(candidates, key=lambda r: (load[r], authors.index(r)))
-            have.append(reviewer)
-            load[reviewer] += 1
-            new.setdefault(author, []).append(reviewer)
-    return new
+    need = wanted - len(already)
+    if need <= 0:
+        return []
+    order = [author for author, _count in reviews]
+    start = order.index(reviewer) if reviewer in order else len(order)
+    # Ties go to the authors right after the reviewer in submission order (wrapping round): when
+    # everyone has submitted, that is a rotation, in which everyone gets exactly `wanted`.
+    candidates = [
+        (count, (n - start) % max(len(order), 1), author)
+        for n, (author, count) in enumerate(reviews)
+        if author != reviewer and author not in already
+    ]
+    return [author for _count, _distance, author in sorted(candidates)[:need]]

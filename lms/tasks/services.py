@@ -153,7 +153,7 @@ def submit(
         word_count=words,
         submitted_at=utcnow(),
     )
-    db.session.add(version)
+    submission.versions.append(version)
     submission.status = "submitted"
     submission.submitted_at = version.submitted_at
     submission.lock += 1
@@ -162,7 +162,7 @@ def submit(
         user.public_id, "submitted", task.activity_id, name=dict(task.titles), result={"extensions": {}}
     )
     if task.review == "mentor+peer":
-        allocate_peer_reviews(task)
+        request_peer_work(user, task)
     return version
 
 
@@ -330,7 +330,12 @@ def record_decision(
         raise AlreadyReviewed(
             _("This submission was already reviewed: nothing was recorded. Here it is as it stands.")
         )
-    version = submission.versions[-1]
+    version = db.session.scalars(
+        sa.select(SubmissionVersion)
+        .where(SubmissionVersion.submission_id == submission.id)
+        .order_by(SubmissionVersion.number.desc())
+        .limit(1)
+    ).one()
     review = Review(
         version_id=version.id,
         reviewer_id=mentor.id,
@@ -360,44 +365,44 @@ def submission_author_public_id(submission: Submission) -> str:
 # Peers ----------------------------------------------------------------------------------------
 
 
-def allocate_peer_reviews(task: Task) -> int:
-    """Give each submission of a peer-reviewed task its peers, within its context; return how many new.
+def request_peer_work(user, task: Task) -> int:
+    """Give a learner who has submitted their share of others' work to review; return how many new.
 
-    Only learners who have submitted review, never their own work, never the same work twice, and
-    the work is spread evenly (rubric.allocate_peers).
+    The same context (course, cohort) only; never their own work, never the same work twice,
+    and the work with the fewest reviewers first, so that reviews spread evenly.
     """
     if task.review != "mentor+peer" or task.peers < 1:
         return 0
-    submissions = db.session.scalars(
-        sa.select(Submission)
-        .where(Submission.task_id == task.id, Submission.status != "draft")
-        .order_by(Submission.created_at, Submission.id)
+    own = db.session.scalar(
+        sa.select(Submission).where(Submission.task_id == task.id, Submission.user_id == user.id)
+    )
+    if own is None or own.status == "draft":
+        raise TaskError(_("Submit your own answer first: then you can review others'."))
+    counts = sa.select(sa.func.count(PeerAssignment.id)).where(PeerAssignment.submission_id == Submission.id)
+    rows = db.session.execute(
+        sa.select(Submission.id, Submission.user_id, counts.scalar_subquery())
+        .where(
+            Submission.task_id == task.id,
+            Submission.status != "draft",
+            Submission.context.is_(None) if own.context is None else Submission.context == own.context,
+        )
+        .order_by(Submission.submitted_at, Submission.id)
     ).all()
-    by_context: dict[str | None, list[Submission]] = {}
-    for submission in submissions:
-        by_context.setdefault(submission.context, []).append(submission)
-    existing: dict[int, list[int]] = {}
-    for author_id, reviewer_id in db.session.execute(
-        sa.select(PeerAssignment.author_id, PeerAssignment.reviewer_id)
-        .join(Submission, Submission.id == PeerAssignment.submission_id)
-        .where(Submission.task_id == task.id)
-    ):
-        existing.setdefault(author_id, []).append(reviewer_id)
-    created = 0
-    for group in by_context.values():
-        authors = [s.user_id for s in group]
-        scoped = {a: existing.get(a, []) for a in authors}
-        submission_of = {s.user_id: s for s in group}
-        for author, reviewers in rubric.allocate_peers(authors, task.peers, scoped).items():
-            for reviewer in reviewers:
-                db.session.add(
-                    PeerAssignment(
-                        submission_id=submission_of[author].id, author_id=author, reviewer_id=reviewer
-                    )
-                )
-                created += 1
+    submission_of = {user_id: submission_id for submission_id, user_id, _count in rows}
+    already = set(
+        db.session.scalars(
+            sa.select(PeerAssignment.author_id)
+            .join(Submission, Submission.id == PeerAssignment.submission_id)
+            .where(PeerAssignment.reviewer_id == user.id, Submission.task_id == task.id)
+        )
+    )
+    chosen = rubric.choose_for_reviewer(user.id, [(u, c) for _s, u, c in rows], already, task.peers)
+    for author in chosen:
+        db.session.add(
+            PeerAssignment(submission_id=submission_of[author], author_id=author, reviewer_id=user.id)
+        )
     db.session.flush()
-    return created
+    return len(chosen)
 
 
 def peer_assignments(user, task: Task) -> list[PeerAssignment]:

@@ -19,6 +19,8 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     # Not enrolled: sent to the course page to enrol first.
     ("courses.task_save", "POST"): [Case(T, signed_in(303), {"action": "save", "s1": "x"})],
+    # Not submitted yet: told so on the task page.
+    ("courses.task_peer_request", "POST"): [Case(f"{T}/peer", signed_in(303))],
     # Assignments are looked up among the signed-in learner's own: nobody has one here.
     ("courses.task_peer", "GET"): [Case(f"{T}/peer/1", signed_in(404), label="not own")],
     ("courses.task_peer", "POST"): [Case(f"{T}/peer/1", signed_in(404), label="not own")],
@@ -26,7 +28,11 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("authoring.review", "GET"): [
         Case(R + "/{foreign_submission}", only(("admin",), 200, others=403) | {"trainer": 404}),
         Case(f"{R}/999999", only(("trainer", "admin"), 404), label="missing"),
-        Case("/author/sample-course/reviews/{foreign_submission}", only(("trainer", "admin"), 404), label="wrong parent"),
+        Case(
+            "/author/sample-course/reviews/{foreign_submission}",
+            only(("trainer", "admin"), 404),
+            label="wrong parent",
+        ),
     ],
     # Admin: no lock in the form, a 400 that records nothing.
     ("authoring.review", "POST"): [

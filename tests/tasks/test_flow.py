@@ -11,7 +11,10 @@ from lms.tasks import services as tasks
 from lms.tasks.models import Review, Submission, SubmissionVersion
 from tests.tasks.conftest import BASE
 
-ANSWER = {"s1": "On 3 March 2026 police closed 4 NGOs (source: our monitoring log).", "s2": "Repeal article 8 by 2027."}
+ANSWER = {
+    "s1": "On 3 March 2026 police closed 4 NGOs (source: our monitoring log).",
+    "s2": "Repeal article 8 by 2027.",
+}
 
 
 def _post(client, data):
@@ -77,10 +80,14 @@ def test_html_in_answers_is_shown_as_text(client, auth, enrolled, task, db):
     auth.login("ada")
     _post(client, {"s1": "<script>alert(1)</script> **bold**", "s2": "Ask.", "action": "submit"})
     page = client.get(BASE).get_data(as_text=True)
-    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; **bold**" in page
+    assert (
+        "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; **bold**" in page
+    )
 
 
-def test_the_whole_loop_completes_the_module_only_once_approved(client, auth, enrolled, mentor, task, task_course, db):
+def test_the_whole_loop_completes_the_module_only_once_approved(
+    client, auth, enrolled, mentor, task, task_course, db
+):
     user = enrolled("ada")
     auth.login("ada")
     for module in courses.load_outline(task_course):
@@ -115,7 +122,9 @@ def test_the_whole_loop_completes_the_module_only_once_approved(client, auth, en
     auth.logout()
     auth.login("ada")
     feedback = client.get(BASE).get_data(as_text=True)
-    assert "Say who must act and by when." in feedback and "Decision: please revise and submit again" in feedback
+    assert (
+        "Say who must act and by when." in feedback and "Decision: please revise and submit again" in feedback
+    )
     assert "Dated, sourced facts." in feedback and "Nearly there." in feedback
     assert "mentor" not in re.sub(r"(?i)a mentor|mentor’s|mentor's", "", feedback.split('id="feedback"')[1])
     revised = {**ANSWER, "s2": "The Ministry of Interior must repeal article 8 by 31 December 2027."}
@@ -139,7 +148,9 @@ def test_the_whole_loop_completes_the_module_only_once_approved(client, auth, en
     course_page = client.get("/courses/task-course/").get_data(as_text=True)
     assert "Approved" in course_page
     db.session.expire_all()
-    assert db.session.scalar(sa.select(Enrolment.completed_at).where(Enrolment.user_id == user.id)) is not None
+    assert (
+        db.session.scalar(sa.select(Enrolment.completed_at).where(Enrolment.user_id == user.id)) is not None
+    )
     verbs = db.session.scalars(sa.select(Statement.verb).where(Statement.object_id == task.activity_id)).all()
     assert sum(v.endswith("scored") for v in verbs) == 2 and sum(v.endswith("approved") for v in verbs) == 1
 
@@ -153,12 +164,16 @@ def test_approval_needs_the_pass_points(client, auth, enrolled, mentor, task, db
     url, form = _review_form(client, "task-course", submission.id)
     form.update({"level-evidence": "0", "level-ask": "1", "decision": "approved"})
     response = client.post_form(url, form, token_from=url)
-    assert response.status_code == 422 and "An approval needs at least 3 points" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "An approval needs at least 3 points" in response.get_data(
+        as_text=True
+    )
     assert _submission(db, user, task).status == "submitted"
     assert db.session.scalar(sa.select(sa.func.count(Review.id))) == 0
 
 
-def test_a_tampered_level_or_criterion_is_a_400_that_records_nothing(client, auth, enrolled, mentor, task, db):
+def test_a_tampered_level_or_criterion_is_a_400_that_records_nothing(
+    client, auth, enrolled, mentor, task, db
+):
     user = enrolled("ada")
     tasks.submit(user, task, ANSWER, locale="en")
     db.session.commit()

@@ -36,10 +36,13 @@ def test_a_module_task_is_read_with_its_brief_template_and_rubric(tmp_path):
 
 def test_a_translation_with_other_sections_is_reported_at_its_line(tmp_path):
     folder = write_task_course(tmp_path)
-    (folder / "01-module-1" / "task.ar.md").write_text("# عنوان\n\nنص.\n\n## الأدلة\nتلميح.\n", encoding="utf-8")
+    (folder / "01-module-1" / "task.ar.md").write_text(
+        "# عنوان\n\nنص.\n\n## الأدلة\nتلميح.\n", encoding="utf-8"
+    )
     problems = _problems(folder)
     assert any(
-        p.startswith("01-module-1/task.ar.md:5: the answer template has 1 sections here but 2") for p in problems
+        p.startswith("01-module-1/task.ar.md:5: the answer template has 1 sections here but 2")
+        for p in problems
     ), problems
 
 
@@ -49,13 +52,20 @@ def test_a_criterion_missing_a_locale_is_reported_at_its_line(tmp_path):
     toml.write_text(toml.read_text("utf-8").replace('ar = "المطلب"\n', ""), encoding="utf-8")
     problems = _problems(folder)
     line = toml.read_text("utf-8").splitlines().index('id = "ask"') + 1
-    assert f"01-module-1/task.toml:{line}: criterion ask: [criteria.title] has no ar entry (the task is written in ar)" in problems
+    assert (
+        f"01-module-1/task.toml:{line}: criterion ask: [criteria.title] has no ar entry (the task is written in ar)"
+        in problems
+    )
 
 
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ('review = "mentor"', 'review = "peer"', 'task.toml:1: review must be "mentor" or "mentor+peer", not "peer"'),
+        (
+            'review = "mentor"',
+            'review = "peer"',
+            'task.toml:1: review must be "mentor" or "mentor+peer", not "peer"',
+        ),
         ("pass_points = 3", "pass_points = 9", "task.toml:6: pass_points is 9; the rubric gives at most 3"),
         ("word_limit = 50", "word_limit = 0", "task.toml:3: word_limit must be a positive integer, not 0"),
         ('id = "ask"', 'id = "evidence"', "criterion id evidence is used twice"),
@@ -74,10 +84,15 @@ def test_bad_settings_are_reported_with_path_and_line(tmp_path, old, new, messag
 def test_a_brief_without_task_toml_and_a_task_without_a_default_brief_are_refused(tmp_path):
     folder = write_task_course(tmp_path)
     (folder / "01-module-1" / "task.toml").unlink()
-    assert "01-module-1/task.toml:0: missing: a module with task.LOCALE.md files needs a task.toml" in _problems(folder)
+    assert (
+        "01-module-1/task.toml:0: missing: a module with task.LOCALE.md files needs a task.toml"
+        in _problems(folder)
+    )
     other = write_task_course(tmp_path / "b")
     (other / "01-module-1" / "task.en.md").unlink()
-    assert "01-module-1/task.en.md:0: missing: the task needs a brief in the default locale" in _problems(other)
+    assert "01-module-1/task.en.md:0: missing: the task needs a brief in the default locale" in _problems(
+        other
+    )
 
 
 def test_a_lesson_cannot_be_called_task(tmp_path):
@@ -101,7 +116,8 @@ def test_a_new_version_updates_the_task_in_place(tmp_path, db):
     course = courses.import_path(folder).course
     first = courses.load_outline(course)[0].task_id
     (folder / "course.toml").write_text(
-        (folder / "course.toml").read_text("utf-8").replace("\nversion = 1", "\nversion = 2"), encoding="utf-8"
+        (folder / "course.toml").read_text("utf-8").replace("\nversion = 1", "\nversion = 2"),
+        encoding="utf-8",
     )
     toml = folder / "01-module-1" / "task.toml"
     toml.write_text(toml.read_text("utf-8").replace("word_limit = 50", "word_limit = 80"), encoding="utf-8")
