@@ -1,5 +1,7 @@
 """The practice-task format: task.toml and task.LOCALE.md, validated with path:line messages."""
 
+from pathlib import Path
+
 import pytest
 
 from lms.courses import package
@@ -143,3 +145,24 @@ def test_the_cli_validates_a_task_with_path_and_line(tmp_path, runner):
     result = runner.invoke(args=["courses", "validate", str(folder)])
     assert result.exit_code != 0
     assert "01-module-1/task.toml:1: review must be" in result.output
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "courses"
+
+
+@pytest.mark.parametrize(
+    "slug",
+    ["civil-society", "international-funding", "lobbying-international-organisations", "rights-mechanisms"],
+)
+def test_every_shipped_course_has_a_practice_task_in_three_languages(slug):
+    pkg = package.load(SHIPPED / slug)
+    specs = [m.task for m in pkg.modules if m.task]
+    assert specs, f"{slug} has no practice task"
+    for spec in specs:
+        assert set(spec["briefs"]) >= {"en", "ar", "fr"}
+        assert 3 <= len(spec["criteria"]) <= 5
+        assert len(spec["sections"]["en"]) >= 3
+        assert all(set(c["titles"]) >= {"en", "ar", "fr"} for c in spec["criteria"])
+        assert (
+            0 < spec["pass_points"] <= sum(max(lv["points"] for lv in c["levels"]) for c in spec["criteria"])
+        )
