@@ -11,10 +11,22 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from lms.core.downloads import send_download
 from lms.courses import services
 from lms.courses.views import _course_or_404, _states, bp
 from lms.extensions import db
+from lms.tasks import files
 from lms.tasks import services as tasks
+
+FILE_REFUSALS = {
+    "empty": lambda: _("The file is empty."),
+    "too_big": lambda: _("The file is larger than 5 MB."),
+    "type": lambda: _("Attach a PDF, DOCX or ODT file."),
+    "disguised": lambda: _(
+        "The file's content is not what its name says: attach a real PDF, DOCX or ODT file."
+    ),
+    "encrypted": lambda: _("The file is encrypted or protected by a password: attach it without one."),
+}
 
 
 def _locale(course) -> str:
@@ -54,6 +66,7 @@ def _page(course, module, state, submission, *, draft=None, status=200):
             feedback=feedback,
             changes=changes,
             assignments=tasks.peer_assignments(current_user, task) if task.review == "mentor+peer" else [],
+            attachments=tasks.attachments(submission),
             form=FlaskForm(),
             locale=locale,
             render=lambda md: services.render_lesson(md, course.slug),
@@ -86,14 +99,28 @@ def task_save(slug, module_slug):
     if action not in ("save", "submit"):
         abort(400)
     here = url_for("courses.task", slug=slug, module_slug=module_slug)
+    where = {"locale": _locale(course), "context": course.slug}
+    upload = request.files.get("attachment")
+    checked = None
+    if upload is not None and upload.filename and module.task.has_attachments:
+        try:
+            checked = files.check(upload.filename, upload.read(files.MAX_BYTES + 1))
+        except files.FileRefused as refused:
+            # The text is kept; the file and the submit are refused with the reason.
+            try:
+                tasks.save_draft(current_user, module.task, request.form, **where)
+            except tasks.TaskError:
+                db.session.rollback()
+            else:
+                db.session.commit()
+            flash(FILE_REFUSALS[refused.reason](), "error")
+            return redirect(here, 303)
     try:
         if action == "save":
-            tasks.save_draft(
-                current_user, module.task, request.form, locale=_locale(course), context=course.slug
-            )
+            tasks.save_draft(current_user, module.task, request.form, attachment=checked, **where)
             message = _("Your draft is saved.")
         else:
-            tasks.submit(current_user, module.task, request.form, locale=_locale(course), context=course.slug)
+            tasks.submit(current_user, module.task, request.form, attachment=checked, **where)
             message = _("Your answer is submitted. A mentor will review it.")
     except tasks.OverWordLimit as error:
         # The draft was saved before the check: keep it, say why the submit was refused.
@@ -114,6 +141,16 @@ def task_save(slug, module_slug):
     db.session.commit()
     flash(message)
     return redirect(here, 303)
+
+
+@bp.get("/courses/<slug>/<module_slug>/task/attachments/<int:attachment_id>")
+@login_required
+def task_attachment(slug, module_slug, attachment_id):
+    """Download an attachment of one's own submission."""
+    _course, _modules, module, _state = _module_task(slug, module_slug)
+    submission = tasks.get_submission(current_user, module.task) or abort(404)
+    attachment = tasks.get_attachment(submission, attachment_id) or abort(404)
+    return send_download(attachment.data, attachment.content_type, attachment.filename)
 
 
 @bp.post("/courses/<slug>/<module_slug>/task/peer")

@@ -140,3 +140,26 @@ class PeerAssignment(db.Model):
     reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None]
+
+
+class Attachment(db.Model):
+    """A file with a submission: the draft's (no version yet) or a submitted version's.
+
+    Stored privately in the database and only ever handed back as a download.
+    """
+
+    __tablename__ = "task_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("task_submissions.id", ondelete="CASCADE"), index=True
+    )
+    version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("task_submission_versions.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(sa.String(100))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    # Deferred: lists of attachments never load the files themselves.
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -21,10 +21,11 @@ from lms.core.db import utcnow
 from lms.extensions import db
 from lms.records import services as records
 from lms.tasks import rubric
-from lms.tasks.models import PeerAssignment, Review, Submission, SubmissionVersion, Task
+from lms.tasks.files import CheckedFile, FileRefused
+from lms.tasks.models import Attachment, PeerAssignment, Review, Submission, SubmissionVersion, Task
 from lms.tasks.rubric import InvalidReview
 
-__all__ = ["InvalidReview", "TaskError", "AlreadyReviewed", "OverWordLimit"]
+__all__ = ["InvalidReview", "TaskError", "AlreadyReviewed", "OverWordLimit", "FileRefused"]
 
 
 class TaskError(Exception):
@@ -111,9 +112,15 @@ def _own_submission(user, task: Task, locale: str, context: str | None) -> Submi
 
 
 def save_draft(
-    user, task: Task, form: Mapping[str, str], *, locale: str, context: str | None = None
+    user,
+    task: Task,
+    form: Mapping[str, str],
+    *,
+    locale: str,
+    context: str | None = None,
+    attachment: CheckedFile | None = None,
 ) -> Submission:
-    """Keep the learner's draft (any length); a submitted version waiting for review is frozen."""
+    """Keep the learner's draft (any length) and its attachment; a version waiting for review is frozen."""
     answers = _answers(task, form)
     submission = _own_submission(user, task, locale, context)
     if submission.status in ("submitted", "approved"):
@@ -121,15 +128,54 @@ def save_draft(
     submission.draft = answers
     submission.locale = locale
     submission.updated_at = utcnow()
+    if attachment is not None:
+        if not task.has_attachments:
+            raise TaskError(_("This task takes no attachment."))
+        # One file with a draft: a new upload replaces the last.
+        db.session.execute(
+            sa.delete(Attachment).where(
+                Attachment.submission_id == submission.id, Attachment.version_id.is_(None)
+            )
+        )
+        db.session.add(
+            Attachment(
+                submission_id=submission.id,
+                filename=attachment.filename,
+                content_type=attachment.content_type,
+                size=len(attachment.data),
+                data=attachment.data,
+            )
+        )
     db.session.flush()
     return submission
 
 
+def attachments(submission: Submission | None) -> dict[int | None, Attachment]:
+    """Return a submission's attachments by version id (None: the draft's), without their bytes."""
+    if submission is None:
+        return {}
+    rows = db.session.scalars(sa.select(Attachment).where(Attachment.submission_id == submission.id))
+    return {a.version_id: a for a in rows}
+
+
+def get_attachment(submission: Submission, attachment_id: int) -> Attachment | None:
+    """Return one of this submission's attachments (another submission's is not found)."""
+    return db.session.scalar(
+        sa.select(Attachment).where(Attachment.id == attachment_id, Attachment.submission_id == submission.id)
+    )
+
+
 def submit(
-    user, task: Task, form: Mapping[str, str], *, locale: str, context: str | None = None
+    user,
+    task: Task,
+    form: Mapping[str, str],
+    *,
+    locale: str,
+    context: str | None = None,
+    attachment: CheckedFile | None = None,
 ) -> SubmissionVersion:
     """Save the draft, then freeze it as a new version for review; over the limit it stays a draft."""
-    submission = save_draft(user, task, form, locale=locale, context=context)
+    submission = save_draft(user, task, form, locale=locale, context=context, attachment=attachment)
     answers = submission.draft
     if not any(answers.values()):
         raise TaskError(_("Write your answer before you submit it."))
@@ -158,6 +204,12 @@ def submit(
     submission.submitted_at = version.submitted_at
     submission.lock += 1
     db.session.flush()
+    # The draft's attachment goes with the version it was submitted with.
+    db.session.execute(
+        sa.update(Attachment)
+        .where(Attachment.submission_id == submission.id, Attachment.version_id.is_(None))
+        .values(version_id=version.id)
+    )
     records.record(
         user.public_id, "submitted", task.activity_id, name=dict(task.titles), result={"extensions": {}}
     )
@@ -530,6 +582,7 @@ def export_user_data(user) -> list[dict[str, Any]]:
             "task": s.task.activity_id,
             "status": s.status,
             "draft": s.draft,
+            "attachments": [a.filename for a in attachments(s).values()],
             "versions": [
                 {
                     "number": v.number,
@@ -563,6 +616,7 @@ def erase_for(user) -> None:
     if ids:
         versions = sa.select(SubmissionVersion.id).where(SubmissionVersion.submission_id.in_(ids))
         db.session.execute(sa.delete(Review).where(Review.version_id.in_(versions)))
+        db.session.execute(sa.delete(Attachment).where(Attachment.submission_id.in_(ids)))
         db.session.execute(sa.delete(SubmissionVersion).where(SubmissionVersion.submission_id.in_(ids)))
         db.session.execute(sa.delete(PeerAssignment).where(PeerAssignment.submission_id.in_(ids)))
         db.session.execute(sa.delete(Submission).where(Submission.id.in_(ids)))

@@ -7,7 +7,7 @@ from tests.courses.course_builder import write_course
 TASK_TOML = """review = "{review}"
 peers = {peers}
 word_limit = {word_limit}
-attachments = false
+attachments = {attachments}
 requires_approval = true
 pass_points = 3
 
@@ -72,13 +72,22 @@ TASK_AR = """# اكتب بياناً قصيراً
 
 
 def write_task_course(
-    root: Path, slug: str = "task-course", *, review: str = "mentor", peers: int = 2, word_limit: int = 50
+    root: Path,
+    slug: str = "task-course",
+    *,
+    review: str = "mentor",
+    peers: int = 2,
+    word_limit: int = 50,
+    attachments: bool = False,
 ) -> Path:
     """Write a two-module course whose first module has a practice task; return its folder."""
     folder = write_course(root, slug, modules=2, lessons_per_module=1)
     module = folder / "01-module-1"
     (module / "task.toml").write_text(
-        TASK_TOML.format(review=review, peers=peers, word_limit=word_limit), encoding="utf-8"
+        TASK_TOML.format(
+            review=review, peers=peers, word_limit=word_limit, attachments="true" if attachments else "false"
+        ),
+        encoding="utf-8",
     )
     (module / "task.en.md").write_text(TASK_EN, encoding="utf-8")
     (module / "task.ar.md").write_text(TASK_AR, encoding="utf-8")

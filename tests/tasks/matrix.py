@@ -24,6 +24,13 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     # Assignments are looked up among the signed-in learner's own: nobody has one here.
     ("courses.task_peer", "GET"): [Case(f"{T}/peer/1", signed_in(404), label="not own")],
     ("courses.task_peer", "POST"): [Case(f"{T}/peer/1", signed_in(404), label="not own")],
+    # Attachment ids are looked up in the signed-in learner's own submission: nobody has one here.
+    ("courses.task_attachment", "GET"): [Case(f"{T}/attachments/1", signed_in(404), label="not own")],
+    ("authoring.review_attachment", "GET"): [
+        Case(
+            R + "/{foreign_submission}/attachments/999999", only(("trainer", "admin"), 404), label="missing"
+        ),
+    ],
     ("authoring.review_queue", "GET"): [Case("/author/reviews", only(("trainer", "admin"), 200))],
     ("authoring.review", "GET"): [
         Case(R + "/{foreign_submission}", only(("admin",), 200, others=403) | {"trainer": 404}),

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from lms.accounts import services as accounts
 from lms.authoring import reviews
 from lms.authoring.views.common import bp, ui_locale
+from lms.core.downloads import send_download
 from lms.courses import services as courses
 from lms.courses.package import LOCALES
 from lms.extensions import db
@@ -50,6 +51,7 @@ def _review_page(slug, submission, module, *, blind, status=200):
             feedback=tasks.feedback(submission),
             changes={v.number: tasks.version_changes(submission, v.number) for v in submission.versions},
             keys=tasks.section_keys(task),
+            attachments=tasks.attachments(submission),
             author="" if blind else accounts.display_names([submission.user_id]).get(submission.user_id, ""),
             blind=blind,
             form=FlaskForm(),
@@ -96,3 +98,11 @@ def review(slug, submission_id):
     db.session.commit()
     flash(_("Your review is saved and the learner can read it."))
     return redirect(url_for("authoring.review_queue", blind="1" if blind else None), 303)
+
+
+@bp.get("/<slug>/reviews/<int:submission_id>/attachments/<int:attachment_id>")
+def review_attachment(slug, submission_id, attachment_id):
+    """Download an attachment of a submission the mentor may review."""
+    submission, _module = reviews.submission_for(current_user, slug, submission_id) or abort(404)
+    attachment = tasks.get_attachment(submission, attachment_id) or abort(404)
+    return send_download(attachment.data, attachment.content_type, attachment.filename)
