@@ -6,6 +6,7 @@ cohort filters narrow the learners a scope allows, they never widen them.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
@@ -379,6 +380,41 @@ def _task_columns() -> tuple[sa.ScalarSelect, ...]:
         .scalar_subquery()
     )
     return statuses, approved, versions, points
+
+
+def task_figures(scope: Scope, f: ReportFilter) -> list[tuple[str, dict[str, int], float | None]]:
+    """Return per course with practice tasks: submissions by status, and the median days from a
+    version's submission to its mentor's review, for the learners of the report (two queries)."""
+    mine = sa.and_(Enrolment.user_id == Submission.user_id, Enrolment.course_id == Module.course_id)
+    base = (
+        sa.select(Course.slug, Submission.status, sa.func.count(Submission.id))
+        .select_from(Submission)
+        .join(Module, Module.task_id == Submission.task_id)
+        .join(Enrolment, mine)
+        .join(Course, Course.id == Module.course_id)
+        .where(Submission.status != "draft")
+        .group_by(Course.slug, Submission.status)
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for slug, status, count in db.session.execute(filtered(base, scope, f)):
+        counts.setdefault(slug, {})[status] = count
+    delays = (
+        sa.select(Course.slug, SubmissionVersion.submitted_at, Review.created_at)
+        .select_from(Review)
+        .join(SubmissionVersion, SubmissionVersion.id == Review.version_id)
+        .join(Submission, Submission.id == SubmissionVersion.submission_id)
+        .join(Module, Module.task_id == Submission.task_id)
+        .join(Enrolment, mine)
+        .join(Course, Course.id == Module.course_id)
+        .where(Review.kind == "mentor")
+    )
+    days: dict[str, list[float]] = {}
+    for slug, submitted, reviewed in db.session.execute(filtered(delays, scope, f)):
+        days.setdefault(slug, []).append((reviewed - submitted).total_seconds() / 86400)
+    return [
+        (slug, counts.get(slug, {}), round(statistics.median(days[slug]), 1) if slug in days else None)
+        for slug in sorted(set(counts) | set(days))
+    ]
 
 
 def count_completions(scope: Scope, f: ReportFilter) -> int:

@@ -322,3 +322,8 @@ def demographics_data(user: User) -> dict[str, Any] | None:
 def erase_demographics(user: User) -> None:
     """Delete the learner's answers (their account is being erased)."""
     db.session.execute(sa.delete(LearnerDemographics).where(LearnerDemographics.user_id == user.id))
+
+
+def task_figures(scope, f):
+    """Return per course: practice-task submissions by status and the median days to a review."""
+    return queries.task_figures(scope, f)

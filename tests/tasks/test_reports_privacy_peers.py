@@ -229,3 +229,26 @@ def test_a_learner_who_has_not_submitted_gets_no_work_to_review(tmp_path, make_u
     with pytest.raises(tasks.TaskError):
         tasks.request_peer_work(idle, task)
     assert db.session.scalar(sa.select(sa.func.count(PeerAssignment.id))) == 0
+
+
+def test_the_dashboard_shows_task_figures_with_the_median_days_to_review(
+    client, auth, make_user, enrolled, mentor, task, db
+):
+    from datetime import timedelta
+
+    from lms.accounts.models import Role
+
+    for name, days, decision in (("ada", 1, "approved"), ("bea", 3, "revise"), ("cem", 10, "revise")):
+        user = enrolled(name)
+        version = tasks.submit(user, task, ANSWER, locale="en")
+        submission = tasks.get_submission(user, task)
+        review = tasks.record_decision(mentor, submission, lock=submission.lock, form=GOOD, decision=decision)
+        review.created_at = version.submitted_at + timedelta(days=days)
+    tasks.submit(enrolled("dan"), task, ANSWER, locale="en")
+    make_user(role=Role.ADMIN, username="boss")
+    db.session.commit()
+    auth.login("boss")
+    page = client.get("/reports/").get_data(as_text=True)
+    section = page.split('id="tasks-title"', 1)[1].split("</section>", 1)[0]
+    cells = [c.strip() for c in section.split("<td>")[1:]]
+    assert [c.split("<", 1)[0] for c in cells] == ["4", "1", "2", "1", "3"]
