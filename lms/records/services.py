@@ -18,6 +18,10 @@ VERBS = {
     "completed": ADL + "completed",
     "registered": ADL + "registered",
     "experienced": ADL + "experienced",
+    # Practice tasks: a version handed in, a mentor's rubric score, a mentor's approval.
+    "submitted": "http://activitystrea.ms/schema/1.0/submit",
+    "scored": ADL + "scored",
+    "approved": "http://activitystrea.ms/schema/1.0/approve",
 }
 
 
