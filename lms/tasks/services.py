@@ -210,9 +210,7 @@ def submit(
         .where(Attachment.submission_id == submission.id, Attachment.version_id.is_(None))
         .values(version_id=version.id)
     )
-    records.record(
-        user.public_id, "submitted", task.activity_id, name=dict(task.titles), result={"extensions": {}}
-    )
+    records.record(user.public_id, "submitted", task.activity_id, name=dict(task.titles))
     if task.review == "mentor+peer":
         request_peer_work(user, task)
     return version
