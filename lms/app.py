@@ -29,7 +29,10 @@ from lms.core.security import BoundedIntConverter, apply_upload_limit, set_secur
 from lms.core.sessions import SessionInterface
 from lms.core.templating import init_templating
 from lms.core.views import bp as core_bp
-from lms.courses import quiz_views  # noqa: F401 - adds the quiz routes to the courses blueprint
+from lms.courses import (
+    quiz_views,  # noqa: F401 - adds the quiz routes to the courses blueprint
+    task_views,  # noqa: F401 - adds the practice-task routes to the courses blueprint
+)
 from lms.courses import services as course_services
 from lms.courses.cli import courses_cli
 from lms.courses.views import bp as courses_bp
@@ -45,13 +48,17 @@ from lms.records.cli import records_cli
 from lms.reports import services as report_services
 from lms.reports.cli import reports_cli
 from lms.reports.views import bp as reports_bp
+from lms.tasks import services as task_services
 
 # Holds no routes: it only makes the quizzes' form and result macros findable.
 quizzes_templates_bp = Blueprint("quizzes", "lms.quizzes", template_folder="templates")
+# The same for the tasks' pages and rubric macros (their routes live in courses and authoring).
+tasks_templates_bp = Blueprint("tasks", "lms.tasks", template_folder="templates")
 BLUEPRINTS = (
     core_bp,
     accounts_bp,
     quizzes_templates_bp,
+    tasks_templates_bp,
     courses_bp,
     certificates_bp,
     credentials_bp,
@@ -116,6 +123,8 @@ def create_app(config=None, **overrides) -> Flask:
     certificate_services.register_learner_scope(app, report_services.learners_visible_to)
     account_services.register_data_exporter(app, "quiz_attempts", quiz_services.export_user_data)
     account_services.register_pseudonym_hook(app, record_services.rekey_actor)
+    account_services.register_data_exporter(app, "practice_tasks", task_services.export_user_data)
+    app.extensions.setdefault("tamkeen-erase-hooks", []).append(task_services.erase_for)
     account_services.register_data_exporter(
         app, "learning_records", lambda user: record_services.statements_for(user.public_id)
     )

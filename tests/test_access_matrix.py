@@ -15,6 +15,7 @@ from tests.credentials.matrix import MATRIX as CREDENTIALS_MATRIX
 from tests.matrix_support import ROLES, Case, anonymous_only, everyone, only, signed_in
 from tests.quizzes.matrix import MATRIX as QUIZZES_MATRIX
 from tests.reports.matrix import MATRIX as REPORTS_MATRIX
+from tests.tasks.matrix import MATRIX as TASKS_MATRIX
 
 MATRIX: dict[tuple[str, str], list[Case]] = {
     ("static", "GET"): [Case("/static/style.css", everyone(200))],
@@ -126,6 +127,7 @@ MATRIX.update(CERTIFICATES_MATRIX)
 MATRIX.update(CREDENTIALS_MATRIX)
 MATRIX.update(REPORTS_MATRIX)
 MATRIX.update(AUTHORING_MATRIX)
+MATRIX.update(TASKS_MATRIX)
 
 SAMPLE_COURSE = Path(__file__).resolve().parent / "courses" / "fixtures" / "sample-course"
 
@@ -151,15 +153,24 @@ CASES = [
 
 
 @pytest.mark.parametrize(("endpoint", "method", "case", "role"), CASES)
-def test_access(client, make_user, make_organisation, endpoint, method, case, role):
+def test_access(client, make_user, make_organisation, tmp_path, endpoint, method, case, role):
     from lms.accounts import services
     from lms.courses import services as courses
+    from lms.tasks import services as tasks
+    from tests.tasks.builder import write_task_course
 
     if endpoint.startswith("courses."):
         courses.import_path(SAMPLE_COURSE)
     other = make_user(username="someone-else")
+    objects = {"foreign_submission": 0}
+    if (endpoint, method) in TASKS_MATRIX:
+        course = courses.import_path(write_task_course(tmp_path)).course
+        courses.enroll(other, course)
+        task = courses.load_outline(course)[0].task
+        tasks.submit(other, task, {"s1": "A fact.", "s2": "An ask."}, locale="en")
+        objects["foreign_submission"] = tasks.get_submission(other, task).id
     services.start_session(other)
-    objects = {
+    objects |= {
         "other_user": other.id,
         "other_session": services.list_sessions(other)[0].id,
         "own_session": 0,

@@ -123,6 +123,15 @@ def get_user(user_id: int) -> User | None:
     return db.session.get(User, user_id)
 
 
+def display_names(user_ids) -> dict[int, str]:
+    """Return user id -> the name staff see (display name, else username), in one query."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(db.select(User.id, User.display_name, User.username).where(User.id.in_(ids)))
+    return {user_id: display or username for user_id, display, username in rows}
+
+
 def find_user(username: str) -> User | None:
     """Return the user with this username (any case), or None."""
     return db.session.scalar(db.select(User).where(User.username_key == username_key(username)))

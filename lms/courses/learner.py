@@ -17,6 +17,7 @@ from lms.courses import services
 from lms.courses.models import Course, Enrolment, LessonProgress, Module
 from lms.extensions import db
 from lms.quizzes import services as quiz_services
+from lms.tasks import services as task_services
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class Progress:
     last_lesson_slug: str | None = None
     done: frozenset[str] = field(default_factory=frozenset)
     passed_quiz_ids: frozenset[int] = field(default_factory=frozenset)
+    # Modules whose practice task needs an approval the learner does not have yet.
+    unapproved_module_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def is_enrolled(self) -> bool:
@@ -41,7 +44,7 @@ def standing(slug: str, user) -> tuple[CourseKey | None, Progress]:
     """Return a published course's key (None: no such course) and the user's progress in it."""
     signed_in = user is not None and getattr(user, "is_authenticated", False)
     params = {"slug": slug, "user_id": user.id} if signed_in else {"slug": slug}
-    key, enrolment_id, last_slug, done, passed = None, None, None, set(), set()
+    key, enrolment_id, last_slug, done, passed, unapproved = None, None, None, set(), set(), set()
     for kind, text, number, stamp in _statement(signed_in).rows(db.session, params):
         if kind == "course":
             key = (number, text, stamp)
@@ -49,11 +52,13 @@ def standing(slug: str, user) -> tuple[CourseKey | None, Progress]:
             enrolment_id, last_slug = number, text
         elif kind == "done":
             done.add(text)
+        elif kind == "task":
+            unapproved.add(number)
         else:
             passed.add(number)
     if key is None:
         return None, Progress()
-    return key, Progress(enrolment_id, last_slug, frozenset(done), frozenset(passed))
+    return key, Progress(enrolment_id, last_slug, frozenset(done), frozenset(passed), frozenset(unapproved))
 
 
 @cache
@@ -82,6 +87,10 @@ def _statement(signed_in: bool) -> DirectQuery:
                 LessonProgress.user_id == user_id, LessonProgress.course_id == course_id
             ),
             sa.select(sa.literal("passed"), no_text, passed.c.quiz_id, no_stamp),
+            sa.select(sa.literal("task"), no_text, Module.id, no_stamp).where(
+                Module.course_id == course_id,
+                Module.task_id.in_(task_services.unapproved_tasks_select(user_id)),
+            ),
         ]
     return DirectQuery(sa.union_all(*parts))
 
@@ -89,5 +98,6 @@ def _statement(signed_in: bool) -> DirectQuery:
 def is_locked(modules, module, progress: Progress) -> bool:
     """Tell whether a module is locked for this learner (its previous module is not complete)."""
     passed = {m.id: m.quiz_id in progress.passed_quiz_ids for m in modules if m.quiz_id is not None}
-    states = services.module_states(modules, set(progress.done), passed)
+    unapproved = dict.fromkeys(progress.unapproved_module_ids, False)
+    states = services.module_states(modules, set(progress.done), passed, unapproved)
     return next(s for s in states if s.module is module).is_locked

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.core.db import utcnow
 from lms.extensions import db
 from lms.quizzes.models import Quiz
+from lms.tasks.models import Task
 
 
 def text_in(texts: dict[str, str], locale: str, default_locale: str | None = None) -> str:
@@ -86,9 +87,12 @@ class Module(db.Model):
     titles: Mapped[dict[str, str]] = mapped_column(sa.JSON)
     requires_previous: Mapped[bool] = mapped_column(default=False)
     quiz_id: Mapped[int | None] = mapped_column(sa.ForeignKey("quizzes.id", ondelete="SET NULL"))
+    # The module's practice task; the module points to it, never the reverse.
+    task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasks.id", ondelete="SET NULL"))
 
     course: Mapped[Course] = relationship(back_populates="modules")
     quiz: Mapped[Quiz | None] = relationship()
+    task: Mapped[Task | None] = relationship()
     lessons: Mapped[list["Lesson"]] = relationship(
         back_populates="module", order_by="Lesson.position", cascade="all, delete-orphan"
     )

@@ -32,6 +32,7 @@ from lms.courses.models import (
 from lms.extensions import db
 from lms.quizzes import services as quiz_services
 from lms.records import services as records
+from lms.tasks import services as task_services
 
 MEDIA_TYPES = {
     b"\x89PNG": "image/png",
@@ -139,6 +140,7 @@ def import_package(pkg: package.CoursePackage) -> ImportResult:
         course, pkg, set(package.translations.stale(pkg.files, pkg.default_locale, pkg.translation_sources))
     )
     _replace_quizzes(course, pkg)
+    _replace_tasks(course, pkg)
     _replace_files(course, pkg)
     db.session.flush()
     hook = current_app.extensions.get("tamkeen-course-imported")
@@ -226,7 +228,7 @@ def lesson_activity(
 
 
 def learning_context(_sender, *, user_id: int | None, activity: records.Activity) -> records.Context | None:
-    """Give a quiz's (or a quiz question's) learning records their module, course and enrolment.
+    """Give a quiz's, a quiz question's or a practice task's records their module, course and enrolment.
 
     Answers ``records.context_requested``: quizzes knows nothing of courses, but its activity
     IRIs are the ones courses chose (``<course>/<module>/quiz``, ``<course>/assessment``).
@@ -240,7 +242,7 @@ def learning_context(_sender, *, user_id: int | None, activity: records.Activity
     slug = parts[0]
     if parts[1] == "assessment":
         quiz_parts, module_slug = parts[1:], None
-    elif len(parts) >= 3 and parts[2] == "quiz":
+    elif len(parts) >= 3 and parts[2] in ("quiz", "task"):
         quiz_parts, module_slug = parts[1:], parts[1]
     else:
         return None
@@ -264,6 +266,8 @@ def learning_context(_sender, *, user_id: int | None, activity: records.Activity
         quiz_iri = prefix + "/".join(parts[: 2 if module_slug is None else 3])
         quiz = records.Activity(quiz_iri, "assessment", dict(around[0].name))
         return records.Context(registration=registration, parent=(quiz,), grouping=tuple(around))
+    if parts[2:3] == ["task"]:  # a practice task keeps its own name
+        return records.Context(registration=registration, parent=tuple(around))
     # A module's quiz is named as its module, the knowledge check as its course.
     return records.Context(registration=registration, parent=tuple(around), object_name=dict(around[0].name))
 
@@ -312,6 +316,25 @@ def _replace_quizzes(course: Course, pkg: package.CoursePackage) -> None:
             course.assessment_quiz = None
     except quiz_services.BankError as error:
         raise ImportRefused(str(error)) from error
+    db.session.flush()
+
+
+def _replace_tasks(course: Course, pkg: package.CoursePackage) -> None:
+    """Create or update each module's practice task; learners' submissions are kept."""
+    modules = {m.slug: m for m in db.session.scalars(sa.select(Module).where(Module.course_id == course.id))}
+    for mp in pkg.modules:
+        module = modules[mp.slug]
+        if mp.task is None:
+            module.task = None
+            continue
+        iri = activity_iri(course.slug, f"{mp.slug}/task")
+        module.task = task_services.replace_task(
+            # A task outlives a deleted module (submissions keep pointing at it): reuse it.
+            module.task or task_services.task_for_activity(iri),
+            activity_id=iri,
+            default_locale=pkg.default_locale,
+            spec=mp.task,
+        )
     db.session.flush()
 
 
@@ -479,6 +502,28 @@ def quiz_status(user, modules: list[Module]) -> dict[int, bool]:
     return {m.id: (results[m.id].has_passed if m.id in results else False) for m in modules if m.quiz_id}
 
 
+def task_status(user, modules: list[Module]) -> dict[int, bool]:
+    """Return, per module whose task needs approval, whether the user's submission is approved."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return {}
+    approval = task_services.approval_status(user, [m.task_id for m in modules if m.task_id is not None])
+    return {m.id: approval[m.task_id] for m in modules if m.task_id in approval}
+
+
+def task_places(slugs: list[str] | None) -> dict[int, Module]:
+    """Return task id -> its module (course loaded) for these courses (None: every course)."""
+    query = (
+        sa.select(Module)
+        .join(Course, Course.id == Module.course_id)
+        .where(Module.task_id.is_not(None))
+        .options(selectinload(Module.course), selectinload(Module.task))
+        .order_by(Course.slug, Module.position)
+    )
+    if slugs is not None:
+        query = query.where(Course.slug.in_(slugs))
+    return {m.task_id: m for m in db.session.scalars(query)}
+
+
 # Enrolment and progress ------------------------------------------------------------------------
 
 
@@ -620,21 +665,28 @@ class ModuleState:
     quiz_passed: bool | None  # None: the module has no quiz
     is_complete: bool
     is_locked: bool
+    task_approved: bool | None = None  # None: no task, or one that needs no approval
 
 
 def module_states(
-    modules: list[Module], done: set[str], passed_quizzes: dict[int, bool] | None = None
+    modules: list[Module],
+    done: set[str],
+    passed_quizzes: dict[int, bool] | None = None,
+    approved_tasks: dict[int, bool] | None = None,
 ) -> list[ModuleState]:
-    """Work out completion and locks: a module needs its lessons done and its quiz passed."""
+    """Work out completion and locks: a module needs its lessons done, its quiz passed and its
+    task approved (when the task says approval is required)."""
     passed_quizzes = passed_quizzes or {}
+    approved_tasks = approved_tasks or {}
     states, previous_complete = [], True
     for module in modules:
         total = len(module.lessons)
         finished = sum(1 for lesson in module.lessons if lesson.slug in done)
         quiz_passed = passed_quizzes.get(module.id)
-        complete = finished == total and quiz_passed is not False
+        task_approved = approved_tasks.get(module.id)
+        complete = finished == total and quiz_passed is not False and task_approved is not False
         locked = module.requires_previous and not previous_complete
-        states.append(ModuleState(module, finished, total, quiz_passed, complete, locked))
+        states.append(ModuleState(module, finished, total, quiz_passed, complete, locked, task_approved))
         previous_complete = complete
     return states
 
@@ -663,6 +715,18 @@ def update_completion(user, course: Course, states: Iterable[ModuleState]) -> da
             )
             signals.send_course_completed(current_app._get_current_object(), user, course)
     return enrolment.completed_at
+
+
+def recheck_completion(user, course: Course) -> datetime | None:
+    """Work out a learner's module states afresh and record the course's completion if now due.
+
+    For changes made by someone else, such as a mentor approving the learner's practice task.
+    """
+    modules = load_outline(course)
+    states = module_states(
+        modules, done_slugs(user, course), quiz_status(user, modules), task_status(user, modules)
+    )
+    return update_completion(user, course, states)
 
 
 def my_enrolments(user) -> list[tuple[Enrolment, int]]:

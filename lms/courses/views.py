@@ -45,7 +45,12 @@ def _course_or_404(slug: str):
 
 def _states(course, modules):
     done = services.done_slugs(current_user, course)
-    return done, services.module_states(modules, done, services.quiz_status(current_user, modules))
+    return done, services.module_states(
+        modules,
+        done,
+        services.quiz_status(current_user, modules),
+        services.task_status(current_user, modules),
+    )
 
 
 @bp.get("/courses/")

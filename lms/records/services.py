@@ -33,6 +33,9 @@ VERBS = {
     "registered": ADL + "registered",
     "experienced": ADL + "experienced",
     "scored": ADL + "scored",
+    # Practice tasks: a version handed in, a mentor's approval (its rubric score is "scored").
+    "submitted": "http://activitystrea.ms/schema/1.0/submit",
+    "approved": "http://activitystrea.ms/schema/1.0/approve",
 }
 ACTIVITY_TYPES = {
     "course": "http://adlnet.gov/expapi/activities/course",
@@ -40,6 +43,8 @@ ACTIVITY_TYPES = {
     "lesson": "http://adlnet.gov/expapi/activities/lesson",
     "assessment": "http://adlnet.gov/expapi/activities/assessment",
     "question": "http://adlnet.gov/expapi/activities/question",
+    # A practice task: ADL's "performance", an attempted task within a context.
+    "task": "http://adlnet.gov/expapi/activities/performance",
     # ADL has no type for a credential; the Total Learning Architecture's is the closest.
     "certificate": "https://w3id.org/xapi/tla/activity-types/credential",
 }

@@ -53,6 +53,10 @@ class CompletionRecord(NamedTuple):
     certificate_code: str | None
     certificate_status: str | None
     certificate_verify_url: str | None
+    task_statuses: tuple[tuple[str, str], ...] = ()  # (module slug, status or "not_started")
+    tasks_approved: int | None = None  # None: the course has no practice task
+    task_versions: int | None = None
+    task_points: int | None = None
 
 
 class CourseInfo(NamedTuple):
@@ -62,17 +66,22 @@ class CourseInfo(NamedTuple):
     default_locale: str
     locales: frozenset[str]
     module_slugs: tuple[str, ...]  # modules with a quiz, in course order
+    task_module_slugs: tuple[str, ...] = ()  # modules with a practice task, in course order
 
 
 def course_infos() -> dict[int, CourseInfo]:
     """Return every course's title, languages and module slugs (few courses: loaded once)."""
     slugs: dict[int, list[str]] = {}
-    for course_id, slug in execute(
-        sa.select(Module.course_id, Module.slug)
-        .where(Module.quiz_id.is_not(None))
+    task_slugs: dict[int, list[str]] = {}
+    for course_id, slug, has_quiz, has_task in execute(
+        sa.select(Module.course_id, Module.slug, Module.quiz_id.is_not(None), Module.task_id.is_not(None))
+        .where(sa.or_(Module.quiz_id.is_not(None), Module.task_id.is_not(None)))
         .order_by(Module.course_id, Module.position, Module.id)
     ):
-        slugs.setdefault(course_id, []).append(slug)
+        if has_quiz:
+            slugs.setdefault(course_id, []).append(slug)
+        if has_task:
+            task_slugs.setdefault(course_id, []).append(slug)
     rows = execute(sa.select(Course.id, Course.slug, Course.titles, Course.default_locale, Course.locales))
     return {
         course_id: CourseInfo(
@@ -80,6 +89,7 @@ def course_infos() -> dict[int, CourseInfo]:
             default_locale=default_locale,
             locales=frozenset(locales),
             module_slugs=tuple(slugs.get(course_id, ())),
+            task_module_slugs=tuple(task_slugs.get(course_id, ())),
         )
         for course_id, slug, titles, default_locale, locales in rows
     }
@@ -127,6 +137,13 @@ def module_scores(slugs: tuple[str, ...], scores: str | None) -> tuple[tuple[str
         (slug, float(score) if score else None)
         for slug, score in zip(slugs, (scores or "").split(" "), strict=False)
     )
+
+
+def task_statuses(slugs: tuple[str, ...], statuses: str | None) -> tuple[tuple[str, str], ...]:
+    """Pair each module with a task with the learner's status ("not_started" when none)."""
+    values = (statuses or "").split(" ") if slugs else []
+    values += [""] * (len(slugs) - len(values))
+    return tuple((slug, value or "not_started") for slug, value in zip(slugs, values, strict=False))
 
 
 def status(completed_at, lessons_done: int) -> str:
@@ -222,6 +239,10 @@ def records(rows: CompletionRows) -> Iterator[CompletionRecord]:
                 if row.code is None
                 else certificate(row.code, row.issued_at, row.revoked_at, row.expires_at, rows.now, prefix)
             ),
+            task_statuses(info.task_module_slugs, row.task_statuses),
+            row.tasks_approved if info.task_module_slugs else None,
+            row.task_versions if info.task_module_slugs else None,
+            row.task_points,
         )
 
 

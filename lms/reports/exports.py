@@ -21,11 +21,12 @@ from lms.reports.completions import (
     normalised_gain,
     percent_complete,
     status,
+    task_statuses,
 )
 from lms.reports.queries import ORGANISATION_SEPARATOR
 
 FORMAT_NAME = "tamkeen-completions"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 # (column, kind); kinds: text, int, score (one decimal), gain (three decimals), time.
 COLUMN_KINDS: tuple[tuple[str, str], ...] = (
@@ -56,6 +57,11 @@ COLUMN_KINDS: tuple[tuple[str, str], ...] = (
     ("certificate_code", "text"),
     ("certificate_status", "text"),
     ("certificate_verify_url", "text"),
+    # Version 2: practice tasks.
+    ("task_statuses", "text"),
+    ("tasks_approved", "int"),
+    ("task_versions", "int"),
+    ("task_points", "int"),
 )
 COLUMNS: tuple[str, ...] = tuple(name for name, _kind in COLUMN_KINDS)
 LIST_SEPARATOR = "; "
@@ -81,6 +87,10 @@ def iso(moment: datetime | None) -> str:
 
 def _module_scores(scores: tuple[tuple[str, float | None], ...]) -> str:
     return LIST_SEPARATOR.join(f"{slug}=" + ("" if best is None else f"{best:.1f}") for slug, best in scores)
+
+
+def _task_statuses(statuses: tuple[tuple[str, str], ...]) -> str:
+    return LIST_SEPARATOR.join(f"{slug}={value}" for slug, value in statuses)
 
 
 def completion_values(record: CompletionRecord) -> list[Any]:
@@ -113,6 +123,10 @@ def completion_values(record: CompletionRecord) -> list[Any]:
         record.certificate_code,
         record.certificate_status,
         record.certificate_verify_url,
+        _task_statuses(record.task_statuses),
+        record.tasks_approved,
+        record.task_versions,
+        record.task_points,
     ]
 
 
@@ -163,6 +177,10 @@ def csv_rows(rows: CompletionRows) -> Iterator[list[str]]:
         issued_at,
         revoked_at,
         expires_at,
+        statuses,
+        approved,
+        versions,
+        points,
     ) in rows:
         info = courses[course_id]
         title, module_prefixes, modules_total = cells[course_id]
@@ -216,6 +234,11 @@ def csv_rows(rows: CompletionRows) -> Iterator[list[str]]:
             code,
             certificate_status,
             verify_url,
+            # Slugs and status codes never start with a formula character.
+            _task_statuses(task_statuses(info.task_module_slugs, statuses)),
+            str(approved) if info.task_module_slugs else "",
+            str(versions) if info.task_module_slugs else "",
+            "" if points is None else str(points),
         ]
 
 

@@ -341,3 +341,8 @@ def leave_all_cohorts(user: User) -> None:
 def erase_demographics(user: User) -> None:
     """Delete the learner's answers (their account is being erased)."""
     db.session.execute(sa.delete(LearnerDemographics).where(LearnerDemographics.user_id == user.id))
+
+
+def task_figures(scope, f):
+    """Return per course: practice-task submissions by status and the median days to a review."""
+    return queries.task_figures(scope, f)

@@ -133,6 +133,8 @@ def dashboard():
         args=f.as_args(),
         options=options,
         headlines=figures.headlines(board.summary, board.active_learners),
+        task_rows=services.task_figures(scope, f),
+        course_titles=titles,
         figures=figures.figures(board.summary, titles, locale, text_direction(locale) == "rtl"),
         statuses=filters.STATUSES,
         export_form=ConfirmForm(),

@@ -11,6 +11,7 @@ id (revision, owner, essay answer, module, lesson) taken from another course is 
 from dataclasses import dataclass, field
 
 from tests.matrix_support import Case, only
+from tests.tasks.matrix import MATRIX as TASKS_MATRIX
 
 EDITORS = ("trainer", "admin")
 C = "/author/no-such-course"
@@ -82,6 +83,8 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("authoring.quiz_source", "GET"): [Case(f"{C}/assessment/en/source", editors(404))],
     ("authoring.quiz_source", "POST"): [Case(f"{C}/modules/m/quiz/en/source", editors(404))],
 }
+# The mentors' review routes, with the practice-task fixtures they need.
+MATRIX.update({key: cases for key, cases in TASKS_MATRIX.items() if key[0].startswith("authoring.")})
 
 
 @dataclass(frozen=True)
@@ -104,8 +107,12 @@ M = f"{S}/modules/council-and-upr"
 L = f"{M}/lessons/human-rights-council"
 WRONG = 404
 
-# Routes that are not about one course: the role gate (MATRIX) is their whole story.
-NOT_COURSE_SCOPED = {("authoring.index", "GET"), ("authoring.new_course", "POST")}
+# Routes that are not about one course: the role gate (MATRIX) is their whole story. The
+# practice-task review routes are about a course, but the sample course has no task: their
+# owner / non-owner / other-course cases are in tests/tasks (matrix.py and the flow tests).
+NOT_COURSE_SCOPED = {("authoring.index", "GET"), ("authoring.new_course", "POST")} | {
+    key for key in TASKS_MATRIX if key[0].startswith("authoring.")
+}
 
 OWNERSHIP: dict[tuple[str, str], list[OwnCase]] = {
     ("authoring.import_zip", "POST"): [OwnCase("/author/import", 303, {"file": "zip:sample-course"})],

@@ -326,7 +326,10 @@ def test_locale_problems():
 
 def test_layout_problems_with_modules_and_lessons():
     slug_rule = "use lowercase letters, digits and single hyphens, at most 64 characters"
-    module_holds = "a module folder holds module.toml, NN-slug.LOCALE.md lessons and quiz.LOCALE.gift"
+    module_holds = (
+        "a module folder holds module.toml, NN-slug.LOCALE.md lessons, quiz.LOCALE.gift, "
+        "task.toml and task.LOCALE.md"
+    )
     assert problems_of(BAD / "lessons") == [
         "01-basics/01-welcome.ar.md:0: prefix 01 is also used by 01-another.en.md",
         "01-basics/01-welcome.en.md:0: no title: the first line starting with '# ' is the title",

@@ -42,7 +42,9 @@ def complete_course(user, slug: str) -> None:
             attempt = quiz_services.start_attempt(user, module.quiz, course.default_locale)
             quiz_services.submit_attempt(user, attempt, form_for(attempt))
     done = course_services.done_slugs(user, course)
-    states = course_services.module_states(modules, done, course_services.quiz_status(user, modules))
+    states = course_services.module_states(
+        modules, done, course_services.quiz_status(user, modules), course_services.task_status(user, modules)
+    )
     assert course_services.update_completion(user, course, states) is not None, "the course did not complete"
 
 

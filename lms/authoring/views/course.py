@@ -6,7 +6,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from lms.authoring import draft as drafts
-from lms.authoring import services
+from lms.authoring import reviews, services
 from lms.authoring.forms import ConfirmForm, NewCourseForm, OwnerForm, PublishForm, UploadForm, settings_form
 from lms.authoring.views.common import bp, diff, ui_locale, workspace_or_404
 from lms.core.security import accepts_upload
@@ -20,6 +20,7 @@ def _index(new_form=None, upload_form=None, problems=None, status=200):
         render_template(
             "authoring/index.html",
             courses=services.my_courses(current_user, ui_locale()),
+            reviews_waiting=reviews.waiting(current_user),
             new_form=new_form or NewCourseForm(),
             upload_form=upload_form or UploadForm(),
             problems=problems or [],

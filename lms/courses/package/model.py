@@ -73,6 +73,8 @@ class ModulePackage:
     quiz_settings: QuizSettings
     quiz: dict[str, str]
     lessons: tuple[LessonPackage, ...]
+    # The practice task's spec (settings, rubric, briefs), when the module has task.toml.
+    task: dict | None = None
 
 
 @dataclass(frozen=True)

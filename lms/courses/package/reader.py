@@ -9,23 +9,26 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import content, translations
+from . import task as tasks
 from .model import LOCALES, CoursePackage, LessonPackage, ModulePackage, PackageError, Problem
 from .settings import SLUG_RULE, Checker, key_line, valid_slug
 
 # Words the course URLs use next to module and lesson slugs.
 RESERVED_MODULE_SLUGS = frozenset({"assessment", "sources", "enroll", "certificate", "handbook"})
-RESERVED_LESSON_SLUGS = frozenset({"quiz", "handbook"})
+RESERVED_LESSON_SLUGS = frozenset({"quiz", "task", "handbook"})
 
 _MODULE_DIR = re.compile(r"^(\d{2,})-(.*)$")
 _LESSON_FILE = re.compile(r"^(\d{2,})-([^.]*)\.([^.]+)\.md$")
 _QUIZ_FILE = re.compile(r"^quiz\.([^.]+)\.gift$")
+_TASK_FILE = re.compile(r"^task\.([^.]+)\.md$")
 _ASSESSMENT_FILE = re.compile(r"^assessment\.([^.]+)\.gift$")
 _ROOT_HOLDS = (
     "unknown file: a course folder holds course.toml, sources.md, translations.toml, "
     "assessment.LOCALE.gift, NN-slug module folders and media/"
 )
 _MODULE_HOLDS = (
-    "unknown file: a module folder holds module.toml, NN-slug.LOCALE.md lessons and quiz.LOCALE.gift"
+    "unknown file: a module folder holds module.toml, NN-slug.LOCALE.md lessons, quiz.LOCALE.gift, "
+    "task.toml and task.LOCALE.md"
 )
 
 
@@ -76,9 +79,15 @@ class _Reader(Checker):
         titles, requires, settings, toml_text = self.module_settings(dirname)
         lessons: dict[str, dict[str, tuple[str, str]]] = {}
         quiz_sources: dict[str, tuple[str, str]] = {}
+        task_sources: dict[str, tuple[str, str]] = {}
         for name in names:
             path = f"{dirname}/{name}"
-            if name == "module.toml":
+            if name in ("module.toml", "task.toml"):
+                continue
+            if match := _TASK_FILE.match(name):
+                text = self.text(path) if self.locale_ok(path, match[1]) else None
+                if text is not None:
+                    task_sources[match[1]] = (path, text)
                 continue
             if "/" in name:
                 self.report(path, 0, "unknown file: module folders hold no sub-folders")
@@ -129,6 +138,7 @@ class _Reader(Checker):
             line = key_line(toml_text, "questions_per_attempt", "quiz")
             message = f"[quiz] questions_per_attempt is {wanted}; the quiz has {min(counts.values())}"
             self.report(f"{dirname}/module.toml", line, message)
+        task = tasks.check(self, dirname, task_sources)
         ordered.sort(key=lambda item: item[:2])
         return ModulePackage(
             position=0,
@@ -139,6 +149,7 @@ class _Reader(Checker):
             quiz_settings=settings,
             quiz={loc: quiz_sources[loc][1] for loc in self.in_locale_order(list(quiz_sources))},
             lessons=tuple(replace(lesson, position=n) for n, (_, _, lesson) in enumerate(ordered, 1)),
+            task=task,
         )
 
     # -- the whole folder ---------------------------------------------------------------------

@@ -1,0 +1,54 @@
+"""Mentors' review of practice tasks: which submissions a trainer may review, and the queue.
+
+A course's mentors are its owners (trainers) and every admin; cohort facilitators come with
+cohorts. Every submission id is checked against the tasks of the courses the user may edit.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from lms.accounts import services as accounts
+from lms.accounts.models import Role
+from lms.courses import services as courses
+from lms.extensions import db
+from lms.tasks import services as tasks
+
+from .models import CourseOwner
+from .services import is_author
+
+
+def _slugs(user) -> list[str] | None:
+    if user.role == Role.ADMIN:
+        return None
+    return list(db.session.scalars(sa.select(CourseOwner.course_slug).where(CourseOwner.user_id == user.id)))
+
+
+def places(user, course_slug: str | None = None):
+    """Return task id -> module (with its course) for the tasks the user may review."""
+    if not is_author(user):
+        return {}
+    found = courses.task_places(_slugs(user))
+    if course_slug:
+        found = {task_id: m for task_id, m in found.items() if m.course.slug == course_slug}
+    return found
+
+
+def waiting(user) -> int:
+    """Count the submissions waiting for this mentor's review (the editor's front page)."""
+    return tasks.waiting_count(places(user))
+
+
+def queue(user, *, course_slug: str | None = None, locale: str | None = None):
+    """Return (submission, module) pairs waiting for review, oldest first, with author names."""
+    found = places(user, course_slug)
+    submissions = tasks.review_queue(found, locale=locale or None)
+    names = accounts.display_names({s.user_id for s in submissions})
+    return [(s, found[s.task_id], names.get(s.user_id, "")) for s in submissions]
+
+
+def submission_for(user, slug: str, submission_id: int):
+    """Return (submission, module) if the user may review it in this course, else None."""
+    found = places(user, slug)
+    submission = tasks.get_submission_by_id(submission_id, found) if found else None
+    return (submission, found[submission.task_id]) if submission else None
