@@ -136,6 +136,7 @@ def dashboard():
         export_form=ConfirmForm(),
         statements_form=statements_form,
         locale=locale,
+        as_of=board.as_of,
     )
 
 
