@@ -212,7 +212,8 @@ def refresh_facts(now: datetime) -> int:
         "is_started",
     ]
     execute(sa.delete(ReportFact))
-    count = execute(sa.insert(ReportFact).from_select(names, select)).rowcount
+    execute(sa.insert(ReportFact).from_select(names, select))
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(ReportFact)) or 0
     execute(sa.delete(ReportRefresh))
     execute(sa.insert(ReportRefresh).values(refreshed_at=now, took_ms=0))
     return count
