@@ -45,7 +45,8 @@ LANGUAGES = ("en", "ar")
 # reads the next (lesson, language) of the rotation; answers other than 200 are counted.
 MIX_LUA = """
 local paths, langs, cookies = {%(paths)s}, {%(langs)s}, {%(cookies)s}
-local threads, count, id, bad = {}, 0, 0, 0
+local threads = {}
+count, id, bad = 0, 0, 0  -- globals: setup() sets the thread's id, done() reads its count
 function setup(thread)
   thread:set("id", #threads)
   table.insert(threads, thread)
