@@ -99,7 +99,7 @@ class Mix:
 
 def load_wrk(url: str, cookie: str | None, seconds: float, connections: int, mix: Mix | None = None) -> dict:
     """Load one URL (or the mix's rotation on its server) with wrk; return requests/s and latency (ms)."""
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:

@@ -160,10 +160,15 @@ class ReportFact(db.Model):
 
 
 class ReportRefresh(db.Model):
-    """When the report facts were last rebuilt (one row)."""
+    """When the report facts were last rebuilt (one row), with the whole programme's groups.
+
+    `programme_groups`: the grouped rows of the unfiltered programme-wide dashboard (JSON, a
+    few hundred rows), added up once at the refresh rather than on every view.
+    """
 
     __tablename__ = "report_refreshes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     refreshed_at: Mapped[datetime]
     took_ms: Mapped[int] = mapped_column(default=0)
+    programme_groups: Mapped[str] = mapped_column(sa.Text, default="[]")

@@ -44,6 +44,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('refreshed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('took_ms', sa.Integer(), nullable=False),
+    sa.Column('programme_groups', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
 
