@@ -118,3 +118,10 @@ def test_the_shared_part_of_a_lesson_page_is_kept_per_language(client, db, tmp_p
     # No French text: the English lesson with a note, in French, naming the language in itself.
     assert "English" in french and 'article class="lesson" lang="en"' in french
     assert "This lesson is not available" not in french and 'aria-label="You are here"' not in french
+
+
+def test_remembering_the_place_does_not_wait_for_the_disk_on_postgresql(app, db):
+    """The place marker's commit is asynchronous on PostgreSQL, for that transaction only."""
+    services.touch(0, "no-such-lesson")
+    if _db.session.get_bind().dialect.name == "postgresql":
+        assert _db.session.scalar(sa.text("SHOW synchronous_commit")) == "off"  # SET LOCAL: this transaction
