@@ -91,6 +91,11 @@ def configure_engine_events(engine: sa.Engine) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+# Execution option: on PostgreSQL, when no transaction is open, run this one statement as its
+# own transaction (committed by the server as it ends) rather than beginning one before it.
+SINGLE_STATEMENT = "tamkeen_single_statement"
+
+
 def _configure_postgresql(engine: sa.Engine) -> None:
     """Plain reads outside transactions, BEGIN sent before anything else, a ping only when needed.
 
@@ -112,11 +117,13 @@ def _configure_postgresql(engine: sa.Engine) -> None:
         dbapi_connection.execute("SET jit = off")
 
     @sa.event.listens_for(engine, "before_cursor_execute")
-    def _begin_before_more_than_reading(conn, cursor, statement, *_args):
+    def _begin_before_more_than_reading(conn, cursor, statement, _parameters, context, _executemany):
         dbapi_connection = cursor.connection
         if (
             dbapi_connection.autocommit
             and conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT"  # asked for
+            # A statement that is its own transaction when none is open (SINGLE_STATEMENT).
+            and not (getattr(context, "execution_options", None) or {}).get(SINGLE_STATEMENT)
             and dbapi_connection.info.transaction_status == TransactionStatus.IDLE
             and (
                 isinstance(cursor, ServerCursor)  # DECLARE needs a transaction

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from lms.core import markdown
-from lms.core.db import utcnow
+from lms.core.db import SINGLE_STATEMENT, utcnow
 from lms.courses import archive, package, signals
 from lms.courses.models import (
     Course,
@@ -472,18 +472,22 @@ def record_lesson_done(user, course: Course, lesson: Lesson) -> bool:
 def touch(enrolment_id: int, lesson_slug: str) -> None:
     """Remember where the learner is, for "continue where you left off".
 
-    The only write of reading a lesson, so a cheap one: on PostgreSQL this transaction's commit
-    does not wait for the WAL flush (`synchronous_commit = off`: a crash of the database server
-    may forget the last moment's places, never a lesson done, which is its own request, and
-    never leaves anything inconsistent).
+    The only write of reading a lesson, so a cheap one. On PostgreSQL, when nothing else was
+    written yet, it is one statement that is its own transaction (no BEGIN, no COMMIT round
+    trip), and that transaction's commit does not wait for the WAL flush (`synchronous_commit`
+    off, set for it alone): a crash of the database server may forget the last moment's places,
+    never a lesson done (its own request), and never leaves anything inconsistent.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
-    db.session.execute(
+    stmt = (
         sa.update(Enrolment)
         .where(Enrolment.id == enrolment_id)
         .values(last_activity_at=utcnow(), last_lesson_slug=lesson_slug)
     )
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.where(sa.func.set_config("synchronous_commit", "off", True) == "off")
+        db.session.execute(stmt, execution_options={SINGLE_STATEMENT: True})
+        return
+    db.session.execute(stmt)
 
 
 @dataclass(frozen=True)
