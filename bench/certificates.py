@@ -20,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,7 +99,11 @@ def _bulk(app, count: int, workers: int) -> tuple[float, str]:
         db.session.execute(
             sa.insert(User),
             [
-                {"username": f"bench-{n}", "username_key": f"bench-{n}", "public_id": f"bench-{n:032d}"}
+                {
+                    "username": f"bench-{n}",
+                    "username_key": f"bench-{n}",
+                    "public_id": str(uuid.UUID(int=n + 1)),
+                }
                 for n in range(count)
             ],
         )
