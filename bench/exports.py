@@ -2,7 +2,9 @@
 
     .venv/bin/python bench/exports.py [--rows 100000] [--database URL]
 
-Seeds a programme (a temporary SQLite file unless --database names an empty database), then
+Seeds a programme (a scratch database on the PostgreSQL server of LMS_TEST_DATABASE_URL under
+scripts/with_postgres.py, as `make bench` runs it; else a temporary SQLite file; or the empty
+database --database names), then
 measures, each in a fresh process so that peak memory belongs to that run alone:
 
 - baseline: the export's own SQL statement (every column of every row, in one statement),
@@ -347,6 +349,23 @@ def main() -> None:
     if args.seed:
         _seed(args.database, args.rows)
         return
+    server = os.environ.get("LMS_TEST_DATABASE_URL", "")
+    if args.database is None and server.startswith("postgresql"):
+        # Under scripts/with_postgres.py (make bench): a scratch database on that server.
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from tests.production import harness
+
+        name = f"tamkeen_bench_exports_{os.getpid()}"
+        args.database = harness.create_database(server, name)
+        try:
+            _compare(args)
+        finally:
+            harness.drop_database(server, name)
+        return
+    _compare(args)
+
+
+def _compare(args) -> None:
     folder = tempfile.mkdtemp(prefix="tamkeen-bench-")
     database = args.database or f"sqlite:///{folder}/bench.sqlite3"
     # Seed in a child process too: Linux carries a process's peak RSS over to the children it

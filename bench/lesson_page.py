@@ -1,21 +1,32 @@
 """Lesson page requests per second against a bare Flask page, under the same gunicorn settings.
 
-    scripts/with_postgres.py .venv/bin/python bench/lesson_page.py [--seconds 5] [--rounds 3]
+    scripts/with_postgres.py .venv/bin/python bench/lesson_page.py [--mix] [--readers 20]
+        [--seconds 5] [--rounds 3]
 
 Starts two gunicorn servers with deploy/gunicorn.conf.py and the same workers and threads: the
 app on a fresh PostgreSQL database (shipped courses, one enrolled learner, signed in), and
 bench/bare_app.py. Loads each in turn (interleaved rounds, the median kept) with wrk when it is
-installed, else with a Python client, and prints requests per second, latency and the ratio
-lesson / bare (target: at least 0.35). Not a timed test: the figures depend on the machine.
+installed, else with a Python client, and prints requests per second, latency and the ratio to
+the bare page of:
+- the single warm lesson, read again and again by one signed-in learner (target: 0.35x);
+- the same lesson read by a visitor without an account;
+- with --mix (what `make bench` runs), the mixed load: READERS signed-in learners, each
+  enrolled in every course with no module locked, reading every lesson of every course, all in
+  English then all in Arabic (the language cookie), a new lesson on every request, so that
+  every request moves the learner's place in the course (a write) (target: 0.2x), after a
+  10 s warm-up of the same rotation (each process renders each lesson's shared part once).
+Not a timed test: the figures depend on the machine.
 """
 
 import argparse
+import itertools
 import os
 import re
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -28,17 +39,83 @@ from tests.production import harness  # noqa: E402
 
 LESSON = "/courses/civil-society/what-is-civil-society/civil-society-and-its-roles"
 TARGET = 0.35
+MIX_TARGET = 0.2
+LANGUAGES = ("en", "ar")
+MIX_WARM_UP = 10  # seconds
+
+# wrk's script for the mixed load: request k (over every thread) goes to learner k mod L, who
+# reads the next (lesson, language) of the rotation; answers other than 200 are counted.
+MIX_LUA = """
+local paths, langs, cookies = {%(paths)s}, {%(langs)s}, {%(cookies)s}
+local threads = {}
+count, id, bad = 0, 0, 0  -- globals: setup() sets the thread's id, done() reads its count
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+function request()
+  count = count + 1
+  local k = count * %(nthreads)d + id
+  local learner = k %% #cookies
+  local step = math.floor(k / #cookies) %% #paths
+  return wrk.format("GET", paths[step + 1], {["Cookie"] = cookies[learner + 1] .. "; tamkeen_lang=" .. langs[step + 1]})
+end
+function response(status, headers, body)
+  if status ~= 200 then bad = bad + 1 end
+end
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("bad") end
+  io.write(string.format("not 200: %%d\\n", total))
+end
+"""
 
 
-def load_wrk(url: str, cookie: str | None, seconds: float, connections: int) -> dict:
-    """Load one URL with wrk; return requests/s and latency percentiles (ms)."""
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+class Mix:
+    """The mixed load's rotation: (lesson path, language) pairs and the readers' cookies."""
+
+    def __init__(self, paths: list[str], cookies: list[str]):
+        self.pairs = [(path, lang) for lang in LANGUAGES for path in paths]
+        self.cookies = cookies
+        self._count = itertools.count()
+
+    def next(self) -> tuple[str, str]:
+        """Return the next request's (path, cookie header) (thread-safe: a counter)."""
+        k = next(self._count)
+        path, lang = self.pairs[(k // len(self.cookies)) % len(self.pairs)]
+        return path, f"{self.cookies[k % len(self.cookies)]}; tamkeen_lang={lang}"
+
+    def lua(self, threads: int) -> str:
+        """Return wrk's script for this rotation."""
+
+        def quoted(values):
+            return ", ".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+
+        return MIX_LUA % {
+            "paths": quoted(p for p, _ in self.pairs),
+            "langs": quoted(lang for _, lang in self.pairs),
+            "cookies": quoted(self.cookies),
+            "nthreads": threads,
+        }
+
+
+def load_wrk(url: str, cookie: str | None, seconds: float, connections: int, mix: Mix | None = None) -> dict:
+    """Load one URL (or the mix's rotation on its server) with wrk; return requests/s and latency (ms)."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
-    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        if mix is not None:
+            script.write(mix.lua(2))
+            script.flush()
+            command += ["-s", script.name]
+        out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"{url}: {errors.group(1)} answers were not 200\n{out}")
+    bad = re.search(r"not 200: (\d+)", out)
+    if bad and int(bad.group(1)):
+        raise RuntimeError(f"{url}: {bad.group(1)} answers of the mix were not 200\n{out}")
 
     def latency(pct: str) -> float:
         value, unit = re.search(rf"{pct}%\s+([\d.]+)(us|ms|s)", out).groups()
@@ -51,8 +128,10 @@ def load_wrk(url: str, cookie: str | None, seconds: float, connections: int) -> 
     }
 
 
-def load_python(url: str, cookie: str | None, seconds: float, connections: int) -> dict:
-    """Load one URL with threads of http.client (when wrk is missing)."""
+def load_python(
+    url: str, cookie: str | None, seconds: float, connections: int, mix: Mix | None = None
+) -> dict:
+    """Load one URL (or the mix's rotation) with threads of http.client (when wrk is missing)."""
     parts = urlsplit(url)
     base, path = f"{parts.scheme}://{parts.netloc}", parts.path or "/"
     stats = harness.Stats()
@@ -60,13 +139,14 @@ def load_python(url: str, cookie: str | None, seconds: float, connections: int) 
 
     def worker():
         browser = harness.Browser(base, stats)
-        if cookie:
-            for pair in cookie.split("; "):
+        while time.monotonic() < deadline:
+            target, cookies = mix.next() if mix is not None else (path, cookie)
+            browser.cookies.clear()
+            for pair in (cookies or "").split("; ") if cookies else ():
                 name, value = pair.split("=", 1)
                 browser.cookies[name] = value
-        while time.monotonic() < deadline:
-            if browser.get(path).status != 200:
-                raise RuntimeError(f"{url}: not 200")
+            if browser.get(target).status != 200:
+                raise RuntimeError(f"{base}{target}: not 200")
 
     threads = [threading.Thread(target=worker) for _ in range(connections)]
     for thread in threads:
@@ -78,29 +158,64 @@ def load_python(url: str, cookie: str | None, seconds: float, connections: int) 
 
 
 def measure(
-    lesson_url: str, cookie: str, bare_url: str, *, seconds: float, rounds: int, connections: int
+    lesson_url: str,
+    cookie: str,
+    bare_url: str,
+    *,
+    seconds: float,
+    rounds: int,
+    connections: int,
+    mix: Mix | None = None,
 ) -> dict:
     """Interleave rounds of the pages; return the medians and the ratios to the bare page.
 
-    "lesson" is the signed-in learner's page (the target's); "visitor" the same lesson read
-    without an account (lessons are public), for comparison.
+    "lesson" is the signed-in learner's warm page (the target's); "visitor" the same lesson
+    read without an account (lessons are public); "mix" the mixed load, when asked for.
     """
     load = load_wrk if shutil.which("wrk") else load_python
-    pages = {"bare": (bare_url, None), "lesson": (lesson_url, cookie), "visitor": (lesson_url, None)}
+    pages = {
+        "bare": (bare_url, None, None),
+        "lesson": (lesson_url, cookie, None),
+        "visitor": (lesson_url, None, None),
+    }
+    if mix is not None:
+        pages["mix"] = (lesson_url, None, mix)
     results: dict[str, list[dict]] = {name: [] for name in pages}
-    for url, cookies in pages.values():  # warm up
-        load(url, cookies, 1, connections)
+    for url, cookies, rotation in pages.values():  # warm up
+        # The mix's rotation long enough for each worker to have read every lesson once: a
+        # running site's processes hold them (lms.courses.outline); a fresh one renders each once.
+        load(url, cookies, MIX_WARM_UP if rotation else 1, connections, rotation)
     for _ in range(rounds):
-        for name, (url, cookies) in pages.items():
-            results[name].append(load(url, cookies, seconds, connections))
+        for name, (url, cookies, rotation) in pages.items():
+            results[name].append(load(url, cookies, seconds, connections, rotation))
     summary = {
         name: {key: statistics.median(r[key] for r in runs) for key in runs[0]}
         for name, runs in results.items()
     }
-    summary["ratio"] = summary["lesson"]["per_second"] / summary["bare"]["per_second"]
-    summary["visitor_ratio"] = summary["visitor"]["per_second"] / summary["bare"]["per_second"]
+    for name in pages:
+        summary[f"{name}_ratio"] = summary[name]["per_second"] / summary["bare"]["per_second"]
+    summary["ratio"] = summary["lesson_ratio"]
     summary["client"] = load.__name__
     return summary
+
+
+def lesson_paths(database_url: str, instance: Path) -> list[str]:
+    """Every lesson of every published course, in course order."""
+    env = harness.server_environment(database_url, instance)
+    code = (
+        "from lms.app import create_app\n"
+        "from lms.courses import services\n"
+        "app = create_app()\n"
+        "with app.app_context():\n"
+        "    for course in services.catalog():\n"
+        "        for module in services.load_outline(course):\n"
+        "            for lesson in module.lessons:\n"
+        "                print(f'/courses/{course.slug}/{module.slug}/{lesson.slug}')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    return out.split()
 
 
 def run(
@@ -112,10 +227,11 @@ def run(
     workers: int,
     threads: int,
     connections: int,
+    readers: int = 0,
 ):
     """Start both servers on a seeded database and measure."""
     # Pages only, no limited route: no shared limiter store needed (gunicorn refuses memory:// with
-    # several workers while limits are on).
+    # several workers while limits are on); every reader signs in from this one address.
     env = harness.server_environment(site_url, instance, RATELIMIT_ENABLED="false")
     with (
         harness.Gunicorn(env, workers=workers, threads=threads) as app_server,
@@ -127,6 +243,18 @@ def run(
         browser.post("/courses/civil-society/enroll", {"csrf_token": browser.csrf(page)})
         assert browser.get(LESSON).status == 200
         cookie = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
+        mix = None
+        if readers:
+            cookies = []
+            for n in range(1, readers + 1):
+                reader = harness.Browser(app_server.url)
+                assert reader.sign_in(f"load-reader-{n:03d}").status == 303
+                cookies.append("; ".join(f"{k}={v}" for k, v in reader.cookies.items()))
+            mix = Mix(lesson_paths(site_url, instance), cookies)
+            print(
+                f"mixed load: {readers} signed-in learners, {len(mix.pairs) // len(LANGUAGES)} lessons "
+                f"x {len(LANGUAGES)} languages ({', '.join(LANGUAGES)}), a new lesson on every request"
+            )
         result = measure(
             app_server.url + LESSON,
             cookie,
@@ -134,6 +262,7 @@ def run(
             seconds=seconds,
             rounds=rounds,
             connections=connections,
+            mix=mix,
         )
     print(
         f"lesson page (signed-in learner): {result['lesson']['per_second']:.0f} requests/s, "
@@ -144,6 +273,13 @@ def run(
         f"p50 {result['visitor']['p50_ms']:.1f} ms, p99 {result['visitor']['p99_ms']:.1f} ms "
         f"({result['visitor_ratio']:.2f}x bare)"
     )
+    if mix is not None:
+        verdict = "meets" if result["mix_ratio"] >= MIX_TARGET else "MISSES"
+        print(
+            f"mixed load (every lesson, en/ar):  {result['mix']['per_second']:.0f} requests/s, "
+            f"p50 {result['mix']['p50_ms']:.1f} ms, p99 {result['mix']['p99_ms']:.1f} ms "
+            f"({result['mix_ratio']:.2f}x bare: {verdict} the {MIX_TARGET}x target)"
+        )
     print(
         f"bare Flask page:                 {result['bare']['per_second']:.0f} requests/s, "
         f"p50 {result['bare']['p50_ms']:.1f} ms, p99 {result['bare']['p99_ms']:.1f} ms"
@@ -164,6 +300,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--mix", action="store_true", help="also the mixed load of many learners")
+    parser.add_argument("--readers", type=int, default=20, help="learners in the mixed load")
     args = parser.parse_args()
     server = os.environ.get("LMS_TEST_DATABASE_URL", "")
     if not server.startswith("postgresql"):
@@ -172,7 +310,8 @@ def main() -> int:
     with harness.scratch_dir("tamkeen-bench-") as scratch:
         url = harness.create_database(server, name)
         try:
-            harness.seed(url, scratch / "instance", learners=1)
+            readers = args.readers if args.mix else 0
+            harness.seed(url, scratch / "instance", learners=1, readers=readers)
             run(
                 url,
                 scratch / "instance",
@@ -181,6 +320,7 @@ def main() -> int:
                 workers=args.workers,
                 threads=args.threads,
                 connections=args.connections,
+                readers=readers,
             )
         finally:
             harness.drop_database(server, name)

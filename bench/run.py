@@ -2,8 +2,8 @@
 
     scripts/with_postgres.py .venv/bin/python bench/run.py
 
-Runs, in turn and each in its own process: bench/lesson_page.py (lesson page vs a bare Flask
-page), bench/quiz_submit.py (quiz submission p95 under load vs alone), and bench/certificates.py
+Runs, in turn and each in its own process: bench/lesson_page.py --mix (the warm lesson page, a
+visitor and the mixed load of many learners vs a bare Flask page), bench/quiz_submit.py (quiz submission p95 under load vs alone), and bench/certificates.py
 and bench/exports.py when they are present. Notes the machine (cores, load average) first: the
 figures depend on it, the ratios much less. Exits non-zero if a benchmark failed to run.
 """
@@ -16,6 +16,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 BENCHMARKS = ("lesson_page.py", "quiz_submit.py", "certificates.py", "exports.py")
+ARGUMENTS = {"lesson_page.py": ["--mix"]}
 
 
 def main() -> int:
@@ -30,7 +31,7 @@ def main() -> int:
             print(f"bench/{name} is not there yet: skipped")
             continue
         started = time.monotonic()
-        done = subprocess.run([sys.executable, str(path)], cwd=BENCH.parent)
+        done = subprocess.run([sys.executable, str(path), *ARGUMENTS.get(name, [])], cwd=BENCH.parent)
         print(f"(bench/{name}: {time.monotonic() - started:.0f} s, exit {done.returncode})", flush=True)
         if done.returncode:
             failed.append(name)

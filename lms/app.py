@@ -198,7 +198,9 @@ def _install_request_hooks(app: Flask) -> None:
         signed_in = False
         if not g.get("db_unavailable"):
             try:
-                signed_in = current_user.is_authenticated
+                # Only active users are loaded (lms.accounts.views.load_user); is_anonymous reads
+                # no column, so a user a commit has expired is not read again for this.
+                signed_in = not current_user.is_anonymous
             except Exception:  # the session store may be the thing that failed
                 signed_in = "_user_id" in session
         # Every page is no-store, so Back asks again (and gets the decoy after a quick exit).

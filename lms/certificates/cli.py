@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -132,18 +133,24 @@ class Renderer:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
 
-    def render_many(self, htmls: list[str]) -> list:
-        """Return each document's PDF bytes, or the exception its rendering raised."""
+    def render_many(self, htmls: Iterable[str]) -> Iterable:
+        """Return each document's PDF bytes, or the exception its rendering raised, in order.
+
+        Each document goes to the pool as soon as `htmls` yields it, so the pool renders while
+        the next one is prepared; every document is handed over before this returns, and the
+        results come as an iterator, each as soon as it is ready (stored while the rest render).
+        """
         if self.pool is None:
             return [_attempt(html) for html in htmls]
         futures = [self.pool.submit(render.html_to_pdf, html) for html in htmls]
-        outcomes = []
-        for future in futures:
-            try:
-                outcomes.append(future.result())
-            except Exception as error:  # reported per request by issue_batch
-                outcomes.append(error)
-        return outcomes
+        return (_outcome(future) for future in futures)
+
+
+def _outcome(future):
+    try:
+        return future.result()
+    except Exception as error:  # reported per request by issue_batch
+        return error
 
 
 def _attempt(html: str):

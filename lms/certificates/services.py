@@ -727,8 +727,11 @@ class BatchResult:
 def issue_batch(course, ids: list[int], *, fallback_locale: str | None, render_many) -> BatchResult:
     """Issue a batch of pending requests (flushes; the CLI commits after each batch).
 
-    `render_many(htmls)` returns, in order, PDF bytes or the exception each render raised; the
-    CLI passes one backed by a process pool. Rows another process holds are skipped (they are
+    `render_many(htmls)` returns, in order, PDF bytes or the exception each render raised (a
+    list, or an iterator of results as they come); the CLI passes one backed by a process pool.
+    The steps overlap: each document's HTML is handed over as soon as it is made (the pool
+    renders it while the next is prepared), and each PDF is stored as soon as it is rendered
+    (while the pool renders the rest). Rows another process holds are skipped (they are
     being issued there).
     """
     result = BatchResult(skipped=[])
@@ -742,27 +745,31 @@ def issue_batch(course, ids: list[int], *, fallback_locale: str | None, render_m
         .with_for_update(skip_locked=True, of=Certificate)
     ).all()
     prepared = []
-    for certificate in rows:
-        try:
-            certificate.name_on_certificate = prepare_name(certificate.name_on_certificate)
-        except NameRefused as error:
-            result.skipped.append((certificate.id, str(error)))
-            continue
-        if certificate.locale not in course.locales:
-            certificate.locale = (
-                fallback_locale if fallback_locale in course.locales else course.default_locale
-            )
-        if certificate.course_version != course.version:
-            if current_certificate(certificate.user, course) is not None:
-                result.skipped.append((certificate.id, "already has a certificate for this version"))
+
+    def documents():
+        for certificate in rows:
+            try:
+                certificate.name_on_certificate = prepare_name(certificate.name_on_certificate)
+            except NameRefused as error:
+                result.skipped.append((certificate.id, str(error)))
                 continue
-            certificate.course_version = course.version
-        _mark_issued(certificate, course)
-        prepared.append((certificate, render.render_html(certificate_data(certificate, course))))
-    outcomes = render_many([html for _certificate, html in prepared])
+            if certificate.locale not in course.locales:
+                certificate.locale = (
+                    fallback_locale if fallback_locale in course.locales else course.default_locale
+                )
+            if certificate.course_version != course.version:
+                if current_certificate(certificate.user, course) is not None:
+                    result.skipped.append((certificate.id, "already has a certificate for this version"))
+                    continue
+                certificate.course_version = course.version
+            _mark_issued(certificate, course)
+            prepared.append(certificate)
+            yield render.render_html(certificate_data(certificate, course))
+
+    outcomes = render_many(documents())  # consumes every document before it returns
     stored: list[str] = []
     try:
-        for (certificate, _html), outcome in zip(prepared, outcomes, strict=True):
+        for certificate, outcome in zip(prepared, outcomes, strict=True):
             if isinstance(outcome, BaseException):
                 certificate.issued_at = certificate.expires_at = None
                 result.skipped.append((certificate.id, f"rendering failed: {type(outcome).__name__}"))

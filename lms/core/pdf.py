@@ -10,6 +10,7 @@ with its fonts loaded, once per thread rather than for every document.
 """
 
 import contextlib
+import ctypes
 import signal
 import threading
 from collections.abc import Iterator, Mapping
@@ -101,11 +102,27 @@ class Stylesheet:
 
 @contextlib.contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """Abort the block after `seconds` (main thread only; elsewhere no limit applies)."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+    """Abort the block with RenderTimeout after `seconds`, in any thread of any process.
+
+    On the main thread a SIGALRM timer interrupts the block. Elsewhere (a gunicorn thread,
+    a job worker's thread) a watchdog timer raises RenderTimeout inside the rendering thread
+    (CPython's asynchronous exception): it is delivered at the thread's next Python
+    instruction, and WeasyPrint's layout is Python, so a runaway render stops within
+    milliseconds of the limit. A single call into C (one Pango layout) finishes first.
+    """
+    if seconds <= 0:
         yield
         return
+    if threading.current_thread() is threading.main_thread():
+        with _alarm(seconds):
+            yield
+        return
+    with _watchdog(seconds):
+        yield
 
+
+@contextlib.contextmanager
+def _alarm(seconds: float) -> Iterator[None]:
     def _expire(_signum, _frame):
         raise RenderTimeout(f"rendering took longer than {seconds} s")
 
@@ -116,6 +133,45 @@ def time_limit(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+class _Expired(RenderTimeout):
+    """Raised asynchronously in a thread whose render ran out of time (no arguments: C raises it)."""
+
+    def __init__(self, *args):
+        super().__init__(*(args or ("rendering took longer than its time limit",)))
+
+
+def _set_async_exc(thread_id: int, exc: type[BaseException] | None) -> int:
+    target = ctypes.py_object(exc) if exc is not None else None
+    return ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), target)
+
+
+@contextlib.contextmanager
+def _watchdog(seconds: float) -> Iterator[None]:
+    thread_id = threading.get_ident()
+    lock = threading.Lock()
+    state = {"inside": True, "fired": False}
+
+    def expire() -> None:
+        with lock:
+            if state["inside"]:
+                state["fired"] = True
+                _set_async_exc(thread_id, _Expired)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        with lock:
+            state["inside"] = False
+            if state["fired"]:
+                # Fired just as the block ended: take back an exception not yet delivered,
+                # so it can never surface in the caller's code after the block.
+                _set_async_exc(thread_id, None)
 
 
 def render_pdf(

@@ -14,6 +14,7 @@ from flask_babel import (
     format_decimal,
     format_number,
     format_percent,
+    format_time,
     get_locale,
     get_translations,
 )
@@ -139,6 +140,7 @@ def init_templating(app: Flask) -> None:
         format_score=format_score,
         format_date=format_date,
         format_datetime=format_datetime,
+        format_time=format_time,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

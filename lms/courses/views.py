@@ -132,12 +132,8 @@ def lesson(slug, module_slug, lesson_slug):
         return redirect(url_for("courses.detail", slug=slug), 303)
     locale = _locale()
     page = outline.lesson_page(course, item, locale) or abort(404)
-    if standing.is_enrolled and standing.last_lesson_slug != item.slug:
-        # Only when the learner moves to another lesson: a reload writes nothing.
-        services.record_lesson_read(current_user, standing.enrolment_id, course, item, locale)
-        db.session.commit()
     body_top, body_bottom = _lesson_body(course, page, locale)
-    return render_template(
+    html = render_template(
         "courses/lesson.html",
         course=course,
         page=page,
@@ -148,6 +144,12 @@ def lesson(slug, module_slug, lesson_slug):
         locale=locale,
         language_name=language_name,
     )
+    if standing.is_enrolled and standing.last_lesson_slug != item.slug:
+        # Only when the learner moves to another lesson: a reload writes nothing. After
+        # rendering: a commit expires the signed-in user, whom the page would read again.
+        services.record_lesson_read(current_user, standing.enrolment_id, course, item, locale)
+        db.session.commit()
+    return html
 
 
 def _lesson_body(course, page, locale: str) -> tuple[str, str]:

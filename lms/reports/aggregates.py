@@ -11,7 +11,11 @@ single record into Python.
 
 from __future__ import annotations
 
+import json
+import time
 from dataclasses import replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
@@ -19,10 +23,11 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from lms.accounts.models import Membership, Organisation
 from lms.courses.models import Course, Enrolment, Module
+from lms.extensions import db
 from lms.quizzes.models import Attempt, Quiz
-from lms.reports.filters import ReportFilter, Scope
-from lms.reports.models import LearnerDemographics
-from lms.reports.queries import execute, filtered, graded, learners_in_scope
+from lms.reports.filters import PROGRAMME, ReportFilter, Scope, day_start
+from lms.reports.models import CohortCourse, CohortMember, LearnerDemographics, ReportFact, ReportRefresh
+from lms.reports.queries import ACTIVE_DAYS, execute, filtered, graded, learners_in_scope, lessons_done
 from lms.reports.summary import Summary, Tally, periods
 
 
@@ -135,8 +140,8 @@ def _assessment_scores(scope: Scope, f: ReportFilter) -> sa.Subquery:
     )
 
 
-def facts(scope: Scope, f: ReportFilter) -> sa.CTE:
-    """Return the report's enrolments, one row each with what the dashboard adds up."""
+def _facts_select(scope: Scope, f: ReportFilter, *extra) -> sa.Select:
+    """The report's enrolments with what the dashboard adds up, computed from the records."""
     modules, assessment = _module_scores(scope, f), _assessment_scores(scope, f)
     pre, post = assessment.c.pre, assessment.c.post
     gain = sa.case((sa.and_(pre.is_not(None), post.is_not(None), pre < 100), (post - pre) / (100 - pre)))
@@ -152,6 +157,7 @@ def facts(scope: Scope, f: ReportFilter) -> sa.CTE:
             pre.label("pre"),
             post.label("post"),
             gain.label("gain"),
+            *extra,
         )
         .outerjoin(
             modules,
@@ -168,8 +174,139 @@ def facts(scope: Scope, f: ReportFilter) -> sa.CTE:
             ),
         )
     )
+    return filtered(stmt, scope, f)
+
+
+def facts(scope: Scope, f: ReportFilter) -> sa.CTE:
+    """Return the report's enrolments, one row each with what the dashboard adds up (live)."""
     # Materialised: computed once, then grouped seven ways.
-    return filtered(stmt, scope, f).cte("facts").prefix_with("MATERIALIZED")
+    return _facts_select(scope, f).cte("facts").prefix_with("MATERIALIZED")
+
+
+# The stored facts: rebuilt by a periodic job, grouped by the dashboard ----------------------------
+
+
+def refresh_facts(now: datetime) -> int:
+    """Rebuild the stored report facts of every enrolment from the records; return how many.
+
+    One INSERT ... SELECT in the database (no row comes into Python), in the caller's
+    transaction: readers see the old facts until it commits.
+    """
+    select = _facts_select(
+        PROGRAMME,
+        ReportFilter(),
+        Enrolment.id.label("enrolment_id"),
+        Enrolment.last_activity_at,
+        (lessons_done() > 0).label("is_started"),
+    )
+    names = [
+        "user_id",
+        "course_id",
+        "enrolled_at",
+        "completed_at",
+        "gender",
+        "score_sum",
+        "score_count",
+        "pre",
+        "post",
+        "gain",
+        "enrolment_id",
+        "last_activity_at",
+        "is_started",
+    ]
+    started = time.perf_counter()
+    execute(sa.delete(ReportFact))
+    execute(sa.insert(ReportFact).from_select(names, select))
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(ReportFact)) or 0
+    rows = execute(groups_select(PROGRAMME, ReportFilter(), stored=True)).all()
+    groups = json.dumps([[_json_key(value) for value in row] for row in rows])
+    took = round((time.perf_counter() - started) * 1000)
+    execute(sa.delete(ReportRefresh))
+    execute(sa.insert(ReportRefresh).values(refreshed_at=now, took_ms=took, programme_groups=groups))
+    return count
+
+
+def _json_key(value):
+    # Months come as a first moment (PostgreSQL) or YYYY-MM text (SQLite): kept as YYYY-MM.
+    if isinstance(value, datetime | date):
+        return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def last_refresh() -> datetime | None:
+    """When the stored facts were last rebuilt (None: never, the dashboard computes live)."""
+    return db.session.scalar(sa.select(sa.func.max(ReportRefresh.refreshed_at)))
+
+
+def _filtered_facts(stmt: sa.Select, scope: Scope, f: ReportFilter) -> sa.Select:
+    """Limit a select over the stored facts to the scope and filter, as `queries.filtered` does."""
+    fact = ReportFact
+    learners = learners_in_scope(scope)
+    if learners is not None:
+        stmt = stmt.where(fact.user_id.in_(learners))
+    if f.course:
+        stmt = stmt.where(fact.course_id.in_(sa.select(Course.id).where(Course.slug == f.course)))
+    if f.organisation is not None:
+        stmt = stmt.where(
+            fact.user_id.in_(
+                sa.select(Membership.user_id).where(Membership.organisation_id == f.organisation)
+            )
+        )
+    if f.country:
+        members = (
+            sa.select(Membership.user_id)
+            .join(Organisation, Organisation.id == Membership.organisation_id)
+            .where(Organisation.country == f.country)
+        )
+        if not scope.is_programme:
+            members = members.where(Organisation.id.in_(sorted(scope.organisation_ids)))
+        stmt = stmt.where(fact.user_id.in_(members))
+    if f.cohort is not None:
+        stmt = stmt.where(
+            fact.user_id.in_(sa.select(CohortMember.user_id).where(CohortMember.cohort_id == f.cohort)),
+            fact.course_id.in_(sa.select(CohortCourse.course_id).where(CohortCourse.cohort_id == f.cohort)),
+        )
+    if f.status == "completed":
+        stmt = stmt.where(fact.completed_at.is_not(None))
+    elif f.status == "in_progress":
+        stmt = stmt.where(fact.completed_at.is_(None), fact.is_started.is_(True))
+    elif f.status == "enrolled":
+        stmt = stmt.where(fact.completed_at.is_(None), fact.is_started.is_(False))
+    column = fact.enrolled_at if f.dates == "enrolled" else fact.completed_at
+    if f.since:
+        stmt = stmt.where(column >= day_start(f.since))
+    if f.until:
+        stmt = stmt.where(column < day_start(f.until + timedelta(days=1)))
+    return stmt
+
+
+def stored_facts(scope: Scope, f: ReportFilter) -> sa.CTE:
+    """Return the report's enrolments from the stored facts (the same columns as `facts`)."""
+    fact = ReportFact
+    stmt = sa.select(
+        fact.user_id,
+        fact.course_id,
+        fact.enrolled_at,
+        fact.completed_at,
+        fact.gender,
+        fact.score_sum,
+        fact.score_count,
+        fact.pre,
+        fact.post,
+        fact.gain,
+    )
+    return _filtered_facts(stmt, scope, f).cte("facts").prefix_with("MATERIALIZED")
+
+
+def stored_active_learners(scope: Scope, f: ReportFilter, now: datetime) -> int:
+    """Distinct learners of the report active in the 30 days before `now`, from the stored facts."""
+    since = now - timedelta(days=ACTIVE_DAYS)
+    stmt = sa.select(sa.func.count(sa.distinct(ReportFact.user_id))).where(
+        ReportFact.last_activity_at >= since
+    )
+    return db.session.scalar(_filtered_facts(stmt, scope, f)) or 0
 
 
 def _organisations(scope: Scope) -> sa.Subquery:
@@ -182,7 +319,7 @@ def _organisations(scope: Scope) -> sa.Subquery:
     return stmt.subquery("organisations")
 
 
-def groups_select(scope: Scope, f: ReportFilter) -> sa.CompoundSelect:
+def groups_select(scope: Scope, f: ReportFilter, *, stored: bool = False) -> sa.CompoundSelect:
     """Return (grouping, key, gender, enrolled month, completed month, measures...) rows.
 
     Grouping "course" has the course slug as key, with gender and months: every figure but
@@ -190,7 +327,7 @@ def groups_select(scope: Scope, f: ReportFilter) -> sa.CompoundSelect:
     organisation's name as key, "country" its country code (NULL: none). A learner in two
     organisations counts in both; in two organisations of one country, once in that country.
     """
-    rows = facts(scope, f)
+    rows = stored_facts(scope, f) if stored else facts(scope, f)
     measures = (
         sa.func.count(),
         sa.func.count(rows.c.completed_at),
@@ -258,12 +395,19 @@ def _add(groups: dict, key, tally: Tally) -> None:
         groups[key] = tally
 
 
-def summarise(scope: Scope, f: ReportFilter) -> Summary:
-    """Return the dashboard's totals, groups and periods for a report (one query)."""
+def summarise(scope: Scope, f: ReportFilter, *, stored: bool = False) -> Summary:
+    """Return the dashboard's totals, groups and periods for a report (one query).
+
+    `stored`: add up the stored facts (as of their last refresh) rather than the records.
+    """
     summary = Summary()
     enrolled: dict[tuple[int, int], int] = {}
     completed: dict[tuple[int, int], int] = {}
-    result = execute(groups_select(scope, f)).all()
+    if stored and scope.is_programme and f == ReportFilter():
+        # The whole programme, unfiltered: grouped once by the refresh.
+        result = json.loads(db.session.scalar(sa.select(ReportRefresh.programme_groups)) or "[]")
+    else:
+        result = execute(groups_select(scope, f, stored=stored)).all()
     for grouping, key, gender, enrolled_in, completed_in, *numbers in result:
         tally = _tally(numbers)
         if grouping == "organisation":

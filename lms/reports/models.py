@@ -132,3 +132,43 @@ class ExportAudit(db.Model):
     filters: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     row_count: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ReportFact(db.Model):
+    """One enrolment as the dashboard adds it up, as of the last refresh (`ReportRefresh`).
+
+    A copy of what `lms.reports.aggregates.facts` computes from enrolments, progress and
+    attempts (the slow part at scale: best scores and pre/post tests); the periodic job
+    `refresh_report_facts` rebuilds it every five minutes and the dashboard groups it.
+    """
+
+    __tablename__ = "report_facts"
+
+    enrolment_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(index=True)
+    course_id: Mapped[int] = mapped_column(index=True)
+    enrolled_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    last_activity_at: Mapped[datetime | None]
+    is_started: Mapped[bool]  # at least one lesson of the current version done
+    gender: Mapped[str | None] = mapped_column(sa.String(16))  # only where shared
+    score_sum: Mapped[float | None]
+    score_count: Mapped[int | None]
+    pre: Mapped[float | None]
+    post: Mapped[float | None]
+    gain: Mapped[float | None]
+
+
+class ReportRefresh(db.Model):
+    """When the report facts were last rebuilt (one row), with the whole programme's groups.
+
+    `programme_groups`: the grouped rows of the unfiltered programme-wide dashboard (JSON, a
+    few hundred rows), added up once at the refresh rather than on every view.
+    """
+
+    __tablename__ = "report_refreshes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refreshed_at: Mapped[datetime]
+    took_ms: Mapped[int] = mapped_column(default=0)
+    programme_groups: Mapped[str] = mapped_column(sa.Text, default="[]")

@@ -118,7 +118,7 @@ def learners_in_scope(scope: Scope) -> sa.Select | None:
     return sa.select(Membership.user_id).where(Membership.organisation_id.in_(sorted(scope.organisation_ids)))
 
 
-def _lessons_done() -> sa.ScalarSelect:
+def lessons_done() -> sa.ScalarSelect:
     # Only lessons of the current version count: a removed lesson keeps its progress row.
     return (
         sa.select(sa.func.count(LessonProgress.id))
@@ -164,9 +164,9 @@ def filtered(stmt: sa.Select, scope: Scope, f: ReportFilter) -> sa.Select:
     if f.status == "completed":
         stmt = stmt.where(Enrolment.completed_at.is_not(None))
     elif f.status == "in_progress":
-        stmt = stmt.where(Enrolment.completed_at.is_(None), _lessons_done() > 0)
+        stmt = stmt.where(Enrolment.completed_at.is_(None), lessons_done() > 0)
     elif f.status == "enrolled":
-        stmt = stmt.where(Enrolment.completed_at.is_(None), _lessons_done() == 0)
+        stmt = stmt.where(Enrolment.completed_at.is_(None), lessons_done() == 0)
     column = Enrolment.enrolled_at if f.dates == "enrolled" else Enrolment.completed_at
     if f.since:
         stmt = stmt.where(column >= day_start(f.since))
@@ -304,7 +304,7 @@ def completions_select(scope: Scope, f: ReportFilter) -> sa.Select:
             iso_utc(Enrolment.enrolled_at).label("enrolled_at"),
             iso_utc(Enrolment.last_activity_at).label("last_activity_at"),
             iso_utc(Enrolment.completed_at).label("completed_at"),
-            _lessons_done().label("lessons_done"),
+            lessons_done().label("lessons_done"),
             Course.lesson_count,
             best_scores.label("module_best_scores"),
             passed.label("module_quizzes_passed"),

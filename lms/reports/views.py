@@ -140,6 +140,7 @@ def dashboard():
         export_form=ConfirmForm(),
         statements_form=statements_form,
         locale=locale,
+        as_of=board.as_of,
     )
 
 

@@ -145,9 +145,14 @@ def seed(
     prefix: str = "load",
     scale: int = 0,
     admin: str | None = None,
+    readers: int = 0,
 ) -> None:
     """Create the schema, load the shipped courses and the load-test accounts (in a subprocess)."""
-    extra = [*(["--scale", str(scale)] if scale else []), *(["--admin", admin] if admin else [])]
+    extra = [
+        *(["--scale", str(scale)] if scale else []),
+        *(["--admin", admin] if admin else []),
+        *(["--readers", str(readers)] if readers else []),
+    ]
     subprocess.run(
         [
             str(BIN / "python"),

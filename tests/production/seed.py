@@ -5,7 +5,8 @@ Usage: python -m tests.production.seed --database URL --instance DIR --learners 
 With --scale N, a programme of N learners is generated first (scripts/generate_scale_data.py);
 with --admin NAME, an admin account is added. Learners are PREFIX-NNN; "finished" learners PREFIX-done-NNN have completed the civil-society
 course through the real services (every lesson done, every module quiz passed), so the load can
-ask for and download their certificates. Every account has the password of harness.PASSWORD.
+ask for and download their certificates; "readers" PREFIX-reader-NNN (--readers) are enrolled in
+every course with every lesson done and every module quiz passed, so no lesson is locked to them. Every account has the password of harness.PASSWORD.
 The schema is made with create_all: these tests exercise the servers, not the migrations (which
 tests/test_migrations.py checks).
 """
@@ -48,6 +49,18 @@ def complete_course(user, slug: str) -> None:
     assert course_services.update_completion(user, course, states) is not None, "the course did not complete"
 
 
+def unlock_courses(user) -> None:
+    """Enrol in every course, every lesson done and every module quiz passed: no module locked."""
+    for course in course_services.catalog():
+        course_services.enroll(user, course)
+        for module in course_services.load_outline(course):
+            for lesson in module.lessons:
+                course_services.record_lesson_done(user, course, lesson)
+            if module.quiz is not None:
+                attempt = quiz_services.start_attempt(user, module.quiz, course.default_locale)
+                quiz_services.submit_attempt(user, attempt, form_for(attempt))
+
+
 def main() -> None:
     """Seed the database named on the command line."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -58,6 +71,9 @@ def main() -> None:
     parser.add_argument("--prefix", default="load")
     parser.add_argument("--scale", type=int, default=0, help="also a programme of this many learners")
     parser.add_argument("--admin", help="also an admin account of this name")
+    parser.add_argument(
+        "--readers", type=int, default=0, help="also PREFIX-reader-NNN learners with every module unlocked"
+    )
     args = parser.parse_args()
     app = create_app(Config, SQLALCHEMY_DATABASE_URI=args.database, INSTANCE_PATH=str(args.instance))
     if args.scale:
@@ -74,12 +90,15 @@ def main() -> None:
             admin.has_pending_recovery_codes = False
         names = [f"{args.prefix}-{n:03d}" for n in range(1, args.learners + 1)]
         names += [f"{args.prefix}-done-{n:03d}" for n in range(1, args.finished + 1)]
+        names += [f"{args.prefix}-reader-{n:03d}" for n in range(1, args.readers + 1)]
         for name in names:
             user = account_services.register(name, PASSWORD)
             user.has_pending_recovery_codes = False
             db.session.flush()
             if "-done-" in name:
                 complete_course(user, FINISHED_COURSE)
+            elif "-reader-" in name:
+                unlock_courses(user)
         db.session.commit()
         db.engine.dispose()
 
