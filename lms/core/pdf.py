@@ -100,6 +100,9 @@ class Stylesheet:
         return parsed
 
 
+REFIRE_SECONDS = 0.05
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
     """Abort the block with RenderTimeout after `seconds`, in any thread of any process.
@@ -127,7 +130,9 @@ def _alarm(seconds: float) -> Iterator[None]:
         raise RenderTimeout(f"rendering took longer than {seconds} s")
 
     previous = signal.signal(signal.SIGALRM, _expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # Fires again every REFIRE_SECONDS: an exception raised while the thread runs a weakref or
+    # __del__ callback is swallowed by Python, so one firing alone could be lost.
+    signal.setitimer(signal.ITIMER_REAL, seconds, REFIRE_SECONDS)
     try:
         yield
     finally:
@@ -152,20 +157,26 @@ def _watchdog(seconds: float) -> Iterator[None]:
     thread_id = threading.get_ident()
     lock = threading.Lock()
     state = {"inside": True, "fired": False}
+    stop = threading.Event()
 
     def expire() -> None:
-        with lock:
-            if state["inside"]:
+        # Fires at the limit, then again every REFIRE_SECONDS until the block is left: an
+        # exception delivered while the thread runs a weakref or __del__ callback is swallowed.
+        delay = seconds
+        while not stop.wait(delay):
+            with lock:
+                if not state["inside"]:
+                    return
                 state["fired"] = True
                 _set_async_exc(thread_id, _Expired)
+            delay = REFIRE_SECONDS
 
-    timer = threading.Timer(seconds, expire)
-    timer.daemon = True
+    timer = threading.Thread(target=expire, daemon=True, name="render-time-limit")
     timer.start()
     try:
         yield
     finally:
-        timer.cancel()
+        stop.set()
         with lock:
             state["inside"] = False
             if state["fired"]:
