@@ -13,10 +13,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from lms.accounts import services as account_services
 from lms.accounts.cli import users_cli
 from lms.accounts.views import bp as accounts_bp
+from lms.authoring import services as authoring_services
 from lms.authoring.views import bp as authoring_bp
 from lms.certificates import init_app as init_certificates
 from lms.certificates.cli import certificates_cli
 from lms.certificates.views import bp as certificates_bp
+from lms.cohorts import init_app as init_cohorts
+from lms.cohorts import services as cohort_services
+from lms.cohorts.views import bp as cohorts_bp
 from lms.core.db import configure_engine_events, end_read_only_transaction
 from lms.core.errors import handle_http_error, register_error_handlers
 from lms.core.i18n import select_locale
@@ -36,6 +40,7 @@ from lms.credentials.views import bp as credentials_bp
 from lms.extensions import babel, csrf, db, jobs, limiter, login_manager, mail, migrate
 from lms.quizzes import services as quiz_services
 from lms.records import services as record_services
+from lms.reports import services as report_services
 from lms.reports.cli import reports_cli
 from lms.reports.views import bp as reports_bp
 
@@ -50,6 +55,7 @@ BLUEPRINTS = (
     credentials_bp,
     reports_bp,
     authoring_bp,
+    cohorts_bp,
 )
 CLI_GROUPS = (users_cli, courses_cli, certificates_cli, credentials_cli, reports_cli, jobs_cli)
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -91,6 +97,14 @@ def create_app(config=None, **overrides) -> Flask:
     app.extensions["tamkeen-me-panels"] = [my_learning_panel]
     init_certificates(app)
     init_credentials(app)
+    init_cohorts(app)
+    # Who runs a cohort's live sessions: managers whose scope covers it, trainers of its courses.
+    cohort_services.add_staff_rule(
+        app, lambda _sender, *, user, cohort: report_services.manages_cohort(user, cohort)
+    )
+    cohort_services.add_staff_rule(
+        app, lambda _sender, *, user, cohort: authoring_services.trains_cohort(user, cohort)
+    )
     account_services.register_data_exporter(app, "quiz_attempts", quiz_services.export_user_data)
     account_services.register_data_exporter(
         app, "learning_records", lambda user: record_services.statements_for(user.public_id)

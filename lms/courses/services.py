@@ -512,7 +512,11 @@ def update_completion(user, course: Course, states: Iterable[ModuleState]) -> da
     enrolment = get_enrolment(user, course)
     if enrolment is None:
         return None
-    if enrolment.completed_at is None and all(s.is_complete for s in states):
+    if (
+        enrolment.completed_at is None
+        and all(s.is_complete for s in states)
+        and all(r.is_met for r in extra_requirements(user, course))
+    ):
         # Conditional update: two requests completing at once record one time.
         now = utcnow()
         db.session.execute(
@@ -531,6 +535,18 @@ def update_completion(user, course: Course, states: Iterable[ModuleState]) -> da
             )
             signals.send_course_completed(current_app._get_current_object(), user, course)
     return enrolment.completed_at
+
+
+def extra_requirements(user, course: Course) -> list[signals.Requirement]:
+    """Return what higher domains add to this course's completion (live-session attendance...)."""
+    return signals.requirements_for(current_app._get_current_object(), user, course)
+
+
+def recheck_completion(user, course: Course) -> datetime | None:
+    """Record the course complete if it now is (after attendance was taken, for instance)."""
+    modules = load_outline(course)
+    states = module_states(modules, done_slugs(user, course), quiz_status(user, modules))
+    return update_completion(user, course, states)
 
 
 def my_enrolments(user) -> list[tuple[Enrolment, int]]:

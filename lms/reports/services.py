@@ -67,6 +67,15 @@ def scope_for(user: User) -> Scope:
     return Scope(is_programme=False, organisation_ids=frozenset(ids))
 
 
+def manages_cohort(user, cohort: Cohort) -> bool:
+    """Tell whether a manager's scope covers a cohort (they may run its live sessions)."""
+    try:
+        scope = scope_for(user)
+    except NotAllowed:
+        return False
+    return db.session.scalar(queries.cohorts_in_scope(scope).where(Cohort.id == cohort.id)) is not None
+
+
 def check_filter(scope: Scope, f: ReportFilter) -> None:
     """Refuse a filter naming what the scope does not cover (NotAllowed) or nothing (NotFound)."""
     if f.organisation is not None:
