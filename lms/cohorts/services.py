@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from blinker import Namespace
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale, format_datetime, ngettext
 from flask_babel import gettext as _
 
@@ -915,9 +915,8 @@ def _mail(user: User, subject_key: str, session: LiveSession) -> None:
     with force_locale(locale):
         title = session.title_in(locale)
         when = when_label(session, zone)
-        link = current_app.config["SITE_URL"].rstrip("/") + url_for(
-            "cohorts.session_detail", session_id=session.id
-        )
+        # Built by hand: jobs run outside any request, where url_for cannot build addresses.
+        link = f"{current_app.config['SITE_URL'].rstrip('/')}/live/{session.id}/"
         if subject_key == "cancelled":
             subject = _("A session was cancelled")
             body = _('The session "%(title)s" (%(when)s) was cancelled.', title=title, when=when)
