@@ -792,11 +792,10 @@ def requirement_state(user, course: Course) -> course_signals.Requirement | None
     if need_sessions:
         parts.append(
             ngettext(
-                "%(num)d of %(need)d live session attended",
-                "%(num)d of %(need)d live sessions attended",
+                "%(done)d of %(num)d live session attended",
+                "%(done)d of %(num)d live sessions attended",
                 need_sessions,
-                num=sessions,
-                need=need_sessions,
+                done=sessions,
             )
         )
     if need_minutes:
