@@ -12,7 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields import TimeField
+from wtforms.fields import SelectChoice, TimeField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 # Each language in its own name: a trainer recognises theirs whatever the page's language.
@@ -31,7 +31,9 @@ class SessionForm(FlaskForm):
     ends = TimeField(_l("Ends at"), validators=[DataRequired()])
     end_day = DateField(_l("End date, if another day"), validators=[Optional()])
     time_zone = SelectField(_l("Time zone"), choices=[], validate_choice=False)
-    language = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+    language = SelectField(
+        _l("Language"), choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
+    )
     course = SelectField(_l("Course"), coerce=int, choices=[], validate_choice=False)
     module_slug = StringField(_l("Module (its short name, optional)"), validators=[Length(max=64)])
     venue = StringField(_l("Venue"), validators=[Length(max=300)])

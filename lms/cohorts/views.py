@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
+from wtforms.fields import SelectChoice
 
 from lms.cohorts import calendar, codes, services, timezones
 from lms.cohorts.forms import (
@@ -71,7 +72,7 @@ def _member_session(session_id: int) -> LiveSession:
 
 
 def _zone_choices():
-    return [(z, z) for z in timezones.zone_names()]
+    return [SelectChoice(z, z) for z in timezones.zone_names()]
 
 
 # Learners --------------------------------------------------------------------------------------
@@ -286,7 +287,9 @@ def preferences():
         else None
     )
     form.time_zone.choices = [
-        ("", _("The site's time zone (%(zone)s)", zone=current_app.config.get("LIVE_TIME_ZONE") or "UTC")),
+        SelectChoice(
+            "", _("The site's time zone (%(zone)s)", zone=current_app.config.get("LIVE_TIME_ZONE") or "UTC")
+        ),
         *_zone_choices(),
     ]
     feed_url = None
@@ -391,8 +394,8 @@ def _session_form(cohort, form=None, session=None):
                 data[f"description_{code}"] = (session.descriptions or {}).get(code, "")
         form = SessionForm(data=data)
     form.time_zone.choices = _zone_choices()
-    form.course.choices = [(0, _("None"))] + [
-        (c.id, c.title_in(_locale())) for c in services.cohort_courses(cohort.id)
+    form.course.choices = [SelectChoice(0, _("None"))] + [
+        SelectChoice(c.id, c.title_in(_locale())) for c in services.cohort_courses(cohort.id)
     ]
     return form
 
@@ -438,7 +441,9 @@ def cohort_sessions(cohort_id):
     cohort = _staff_cohort(cohort_id)
     sessions = services.cohort_sessions(cohort)
     req_form = RequirementForm()
-    req_form.course.choices = [(c.id, c.title_in(_locale())) for c in services.cohort_courses(cohort.id)]
+    req_form.course.choices = [
+        SelectChoice(c.id, c.title_in(_locale())) for c in services.cohort_courses(cohort.id)
+    ]
     return render_template(
         "cohorts/cohort_sessions.html",
         cohort=cohort,

@@ -134,7 +134,9 @@ def test_an_attendance_import_with_bad_lines_applies_nothing(live, db):
     assert count == 2
     rows = {
         a.user_id: a.minutes
-        for a in db.session.scalars(sa.select(SessionAttendance).where(SessionAttendance.session_id == session.id))
+        for a in db.session.scalars(
+            sa.select(SessionAttendance).where(SessionAttendance.session_id == session.id)
+        )
     }
     assert rows == {live.learners[0].id: 75, live.learners[1].id: 30}
 

@@ -173,9 +173,7 @@ def test_the_ics_file_parses_and_shows_the_right_local_times(client, auth, live,
 
 def test_the_private_feed_lists_registered_sessions_until_revoked(client, auth, live, db):
     lina = live.learners[0]
-    session = services.create_session(
-        live.manager, live.cohort, session_input(time_zone="America/Bogota")
-    )
+    session = services.create_session(live.manager, live.cohort, session_input(time_zone="America/Bogota"))
     services.register(lina, session)
     db.session.flush()
     auth.login("lina")
@@ -206,7 +204,9 @@ def test_learners_see_upcoming_sessions_in_their_time_zone_with_the_offset(clien
     db.session.flush()
     auth.login("omar")
     client.post_form(
-        "/me/live/settings", {"time_zone": "Europe/Istanbul", "action": "save"}, token_from="/me/live/settings"
+        "/me/live/settings",
+        {"time_zone": "Europe/Istanbul", "action": "save"},
+        token_from="/me/live/settings",
     )
     page = client.get("/me/").get_data(as_text=True)
     assert "Shadow reports clinic" in page
