@@ -157,7 +157,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
             staff(400),
             {
                 "title_en": "X",
-                "day": "2027-03-29",
+                "day": "2027-03-28",
                 "starts": "00:30",
                 "ends": "02:00",
                 "time_zone": "Asia/Beirut",
