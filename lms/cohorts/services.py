@@ -13,6 +13,8 @@ from blinker import Namespace
 from flask import current_app
 from flask_babel import force_locale, format_datetime, ngettext
 from flask_babel import gettext as _
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from lms.accounts import services as accounts
 from lms.accounts.models import Role, User
@@ -745,12 +747,52 @@ def requirements(cohort: Cohort) -> dict[int, LiveRequirement]:
     }
 
 
-def _attended_minutes():
+class minutes_between(FunctionElement):  # noqa: N801 - a SQL function, named as SQL names them
+    """Whole minutes from the first timestamp to the second, on SQLite and PostgreSQL."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(minutes_between)
+def _minutes_between_sqlite(element, compiler, **kw):
+    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(round((julianday({end}) - julianday({start})) * 1440) AS INTEGER)"
+
+
+@compiles(minutes_between, "postgresql")
+def _minutes_between_postgresql(element, compiler, **kw):
+    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(round(extract(epoch FROM ({end} - {start})) / 60) AS INTEGER)"
+
+
+def attended_minutes_sql():
     """SQL for the minutes an attendance row counts: those recorded, else the session's length."""
-    length = (sa.func.julianday(LiveSession.ends_at) - sa.func.julianday(LiveSession.starts_at)) * 1440
-    if db.session.get_bind().dialect.name == "postgresql":
-        length = sa.extract("epoch", LiveSession.ends_at - LiveSession.starts_at) / 60
-    return sa.func.coalesce(SessionAttendance.minutes, sa.cast(sa.func.round(length), sa.Integer))
+    return sa.func.coalesce(
+        SessionAttendance.minutes, minutes_between(LiveSession.starts_at, LiveSession.ends_at)
+    )
+
+
+def live_attendance_subqueries(user_id, course_id) -> tuple[sa.ScalarSelect, sa.ScalarSelect]:
+    """Return correlated subqueries: sessions of a course attended by a learner, and their minutes.
+
+    Attended means present or late at a session that was not cancelled; the minutes are those
+    recorded (online sessions), else the session's planned length.
+    """
+    attended = sa.and_(
+        SessionAttendance.user_id == user_id,
+        SessionAttendance.status.in_(ATTENDED),
+        LiveSession.cancelled_at.is_(None),
+        LiveSession.course_id == course_id,
+    )
+    base = (
+        sa.select()
+        .select_from(SessionAttendance)
+        .join(LiveSession, LiveSession.id == SessionAttendance.session_id)
+    )
+    count = base.add_columns(sa.func.count(SessionAttendance.id)).where(attended).scalar_subquery()
+    minutes = base.add_columns(sa.func.sum(attended_minutes_sql())).where(attended).scalar_subquery()
+    return count, minutes
 
 
 def live_totals(user_ids: list[int] | None = None) -> dict[tuple[int, int | None], tuple[int, int]]:
@@ -760,7 +802,7 @@ def live_totals(user_ids: list[int] | None = None) -> dict[tuple[int, int | None
             SessionAttendance.user_id,
             LiveSession.course_id,
             sa.func.count(SessionAttendance.id),
-            sa.func.sum(_attended_minutes()),
+            sa.func.sum(attended_minutes_sql()),
         )
         .join(LiveSession, LiveSession.id == SessionAttendance.session_id)
         .where(SessionAttendance.status.in_(ATTENDED), LiveSession.cancelled_at.is_(None))
@@ -814,7 +856,7 @@ def _hours(minutes: int) -> str:
 
 def _attended(user, course: Course, cohort_ids: list[int]) -> tuple[int, int]:
     row = db.session.execute(
-        sa.select(sa.func.count(SessionAttendance.id), sa.func.sum(_attended_minutes()))
+        sa.select(sa.func.count(SessionAttendance.id), sa.func.sum(attended_minutes_sql()))
         .join(LiveSession, LiveSession.id == SessionAttendance.session_id)
         .where(
             SessionAttendance.user_id == user.id,

@@ -53,6 +53,8 @@ class CompletionRecord(NamedTuple):
     certificate_code: str | None
     certificate_status: str | None
     certificate_verify_url: str | None
+    live_sessions_attended: int
+    live_hours: float
 
 
 class CourseInfo(NamedTuple):
@@ -134,6 +136,11 @@ def status(completed_at, lessons_done: int) -> str:
     if completed_at is not None:
         return "completed"
     return "in_progress" if lessons_done else "enrolled"
+
+
+def live_hours(minutes: int | None) -> float:
+    """Return attended minutes as hours, one decimal."""
+    return round((minutes or 0) / 60, 1)
 
 
 def percent_complete(done: int, total: int) -> float:
@@ -222,6 +229,8 @@ def records(rows: CompletionRows) -> Iterator[CompletionRecord]:
                 if row.code is None
                 else certificate(row.code, row.issued_at, row.revoked_at, row.expires_at, rows.now, prefix)
             ),
+            row.live_sessions_attended or 0,
+            live_hours(row.live_minutes),
         )
 
 

@@ -17,6 +17,7 @@ from lms.reports.completions import (
     CompletionRecord,
     CompletionRows,
     certificate,
+    live_hours,
     normalised_gain,
     percent_complete,
     status,
@@ -24,7 +25,7 @@ from lms.reports.completions import (
 from lms.reports.queries import ORGANISATION_SEPARATOR
 
 FORMAT_NAME = "tamkeen-completions"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 # (column, kind); kinds: text, int, score (one decimal), gain (three decimals), time.
 COLUMN_KINDS: tuple[tuple[str, str], ...] = (
@@ -55,6 +56,8 @@ COLUMN_KINDS: tuple[tuple[str, str], ...] = (
     ("certificate_code", "text"),
     ("certificate_status", "text"),
     ("certificate_verify_url", "text"),
+    ("live_sessions_attended", "int"),
+    ("live_hours", "score"),
 )
 COLUMNS: tuple[str, ...] = tuple(name for name, _kind in COLUMN_KINDS)
 LIST_SEPARATOR = "; "
@@ -112,6 +115,8 @@ def completion_values(record: CompletionRecord) -> list[Any]:
         record.certificate_code,
         record.certificate_status,
         record.certificate_verify_url,
+        record.live_sessions_attended,
+        record.live_hours,
     ]
 
 
@@ -164,6 +169,8 @@ def csv_rows(rows: CompletionRows) -> Iterator[list[str]]:
         issued_at,
         revoked_at,
         expires_at,
+        live_sessions,
+        live_minutes,
     ) in rows:
         info = courses[course_id]
         title, module_prefixes, modules_total = cells[course_id]
@@ -221,6 +228,8 @@ def csv_rows(rows: CompletionRows) -> Iterator[list[str]]:
             code,
             certificate_status,
             verify_url,
+            str(live_sessions or 0),
+            format(live_hours(live_minutes), ".1f"),
         ]
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from lms.accounts.models import Membership, Organisation, User
 from lms.certificates.models import Certificate
+from lms.cohorts import services as cohort_services
 from lms.core.db import utcnow
 from lms.courses.models import Course, Enrolment, Lesson, LessonProgress, Module
 from lms.extensions import db
@@ -286,6 +287,9 @@ def completions_select(scope: Scope, f: ReportFilter) -> sa.Select:
         .scalar_subquery()
     )
     organisations, countries = _organisations(scope)
+    live_sessions, live_minutes = cohort_services.live_attendance_subqueries(
+        Enrolment.user_id, Enrolment.course_id
+    )
     stmt = (
         sa.select(
             User.public_id,
@@ -312,6 +316,8 @@ def completions_select(scope: Scope, f: ReportFilter) -> sa.Select:
             Certificate.issued_at,
             Certificate.revoked_at,
             Certificate.expires_at,
+            live_sessions.label("live_sessions_attended"),
+            live_minutes.label("live_minutes"),
         )
         .join(User, User.id == Enrolment.user_id)
         .join(Course, Course.id == Enrolment.course_id)

@@ -23,7 +23,7 @@ from lms.accounts.models import Role
 from lms.core.db import utcnow
 from lms.core.i18n import text_direction
 from lms.extensions import db, limiter
-from lms.reports import cohorts, exports, filters, services
+from lms.reports import attendance, cohorts, exports, filters, services
 from lms.reports import dashboard as figures
 from lms.reports.forms import (
     AGE_BAND_LABELS,
@@ -155,6 +155,24 @@ def export_completions(fmt):
         raise
     db.session.commit()
     return _download(out, MIMETYPES[fmt], f"tamkeen-completions-v{exports.FORMAT_VERSION}-{_today()}.{fmt}")
+
+
+@bp.post("/reports/attendance.csv")
+@login_required
+def export_attendance():
+    """Download the live-session attendance of the filter in the URL, as CSV (audited)."""
+    scope = _scope()
+    f = _filter(scope)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - _download closes it after the download
+    try:
+        services.export_attendance(current_user, scope, f, out)
+    except BaseException:
+        out.close()
+        raise
+    db.session.commit()
+    return _download(out, MIMETYPES["csv"], f"tamkeen-attendance-v{attendance.FORMAT_VERSION}-{_today()}.csv")
 
 
 @bp.post("/reports/statements.jsonl")

@@ -1,11 +1,11 @@
 """Fixtures for live sessions: a cohort of one organisation, its manager, learners and a trainer."""
 
 from dataclasses import dataclass
+
 import pytest
 
 from lms.accounts import services as accounts
 from lms.accounts.models import Role
-from lms.cohorts import services
 from lms.cohorts.models import CohortMember
 from lms.courses import services as courses
 from lms.reports import cohorts as report_cohorts
