@@ -1,7 +1,7 @@
 """Live-session pages: the learner's upcoming sessions, registration, calendars, the roll."""
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -535,7 +535,11 @@ def roll(session_id):
             error = err.message
         else:
             db.session.commit()
-            flash(_("The roll is saved (%(num)d learners).", num=count))
+            flash(
+                ngettext(
+                    "The roll is saved (%(num)d learner).", "The roll is saved (%(num)d learners).", count
+                )
+            )
             return redirect(url_for("cohorts.roll", session_id=session_id), 303)
     return (
         render_template(
@@ -615,7 +619,11 @@ def import_roll(session_id):
     except services.LiveError as error:
         _fail(error)
     db.session.commit()
-    flash(_("Attendance imported for %(num)d learners.", num=count))
+    flash(
+        ngettext(
+            "Attendance imported for %(num)d learner.", "Attendance imported for %(num)d learners.", count
+        )
+    )
     return redirect(url_for("cohorts.roll", session_id=session_id), 303)
 
 
