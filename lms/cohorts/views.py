@@ -71,10 +71,6 @@ def _member_session(session_id: int) -> LiveSession:
     return session
 
 
-def _zone_choices():
-    return [SelectChoice(z, z) for z in timezones.zone_names()]
-
-
 # Learners --------------------------------------------------------------------------------------
 
 
@@ -286,12 +282,6 @@ def preferences():
         if request.method == "GET"
         else None
     )
-    form.time_zone.choices = [
-        SelectChoice(
-            "", _("The site's time zone (%(zone)s)", zone=current_app.config.get("LIVE_TIME_ZONE") or "UTC")
-        ),
-        *_zone_choices(),
-    ]
     feed_url = None
     action = request.form.get("action")
     if request.method == "POST":
@@ -330,6 +320,10 @@ def _preferences_page(form, pref, feed_url, status):
         render_template(
             "cohorts/preferences.html",
             form=form,
+            zones=timezones.zone_names(),
+            site_zone_label=_(
+                "The site's time zone (%(zone)s)", zone=current_app.config.get("LIVE_TIME_ZONE") or "UTC"
+            ),
             has_feed=bool(pref and pref.feed_token_hash),
             feed_url=feed_url,
             zone=zone,
@@ -393,7 +387,6 @@ def _session_form(cohort, form=None, session=None):
                 data[f"title_{code}"] = session.titles.get(code, "")
                 data[f"description_{code}"] = (session.descriptions or {}).get(code, "")
         form = SessionForm(data=data)
-    form.time_zone.choices = _zone_choices()
     form.course.choices = [SelectChoice(0, _("None"))] + [
         SelectChoice(c.id, c.title_in(_locale())) for c in services.cohort_courses(cohort.id)
     ]
@@ -475,7 +468,9 @@ def new_session(cohort_id):
             flash(_("The session is created."))
             return redirect(url_for("cohorts.session_detail", session_id=session.id), 303)
     status = 400 if request.method == "POST" else 200
-    return render_template("cohorts/session_form.html", form=form, cohort=cohort, session=None), status
+    return render_template(
+        "cohorts/session_form.html", form=form, cohort=cohort, session=None, zones=timezones.zone_names()
+    ), status
 
 
 @bp.route("/live/<int:session_id>/edit", methods=["GET", "POST"])
@@ -496,7 +491,9 @@ def edit_session(session_id):
             flash(_("The session is saved."))
             return redirect(url_for("cohorts.session_detail", session_id=session.id), 303)
     status = 400 if request.method == "POST" else 200
-    return render_template("cohorts/session_form.html", form=form, cohort=cohort, session=session), status
+    return render_template(
+        "cohorts/session_form.html", form=form, cohort=cohort, session=session, zones=timezones.zone_names()
+    ), status
 
 
 @bp.post("/live/<int:session_id>/cancel")
