@@ -2,7 +2,8 @@
 
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from pathlib import Path
+from zoneinfo import TZPATH, ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 
 class BadTime(ValueError):
@@ -10,16 +11,32 @@ class BadTime(ValueError):
 
 
 @lru_cache(maxsize=1)
+def _valid_names() -> frozenset[str]:
+    return frozenset(
+        {"UTC"} | {n for n in available_timezones() if "/" in n and not n.startswith(("Etc/", "SystemV/"))}
+    )
+
+
+@lru_cache(maxsize=1)
 def zone_names() -> tuple[str, ...]:
-    """Return the IANA zone names offered in forms (Area/City ones, plus UTC), sorted."""
-    names = {n for n in available_timezones() if "/" in n and not n.startswith(("Etc/", "SystemV/"))}
-    return ("UTC", *sorted(names))
+    """Return the zones offered in forms: UTC and the canonical IANA zones (zone1970.tab), sorted.
+
+    Canonical zones only (about 310, not 520 with the old aliases) keep the forms' pages light;
+    an alias typed or stored elsewhere is still accepted by `get_zone`.
+    """
+    table = Path(TZPATH[0] if TZPATH else "/usr/share/zoneinfo") / "zone1970.tab"
+    try:
+        lines = table.read_text("utf-8").splitlines()
+    except OSError:
+        return ("UTC", *sorted(_valid_names() - {"UTC"}))
+    names = {line.split("\t")[2] for line in lines if line and not line.startswith("#")}
+    return ("UTC", *sorted(names & _valid_names()))
 
 
 def get_zone(name: str) -> ZoneInfo:
     """Return a zone by IANA name; raise BadTime for an unknown one."""
     name = (name or "").strip()
-    if not name or len(name) > 64 or name not in set(zone_names()):
+    if not name or len(name) > 64 or name not in _valid_names():
         raise BadTime(name)
     try:
         return ZoneInfo(name)

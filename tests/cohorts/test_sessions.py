@@ -230,7 +230,9 @@ def test_registering_through_the_page_then_cancelling(client, auth, live, db):
     response = client.post_form(f"/live/{session.id}/register", token_from=f"/live/{session.id}/")
     assert response.status_code == 303
     assert services.registration(live.learners[0], session).state == "waitlisted"
-    assert "أنت في قائمة الانتظار" in client.get(f"/live/{session.id}/").get_data(as_text=True)  # lina reads Arabic
+    assert "أنت في قائمة الانتظار" in client.get(f"/live/{session.id}/").get_data(
+        as_text=True
+    )  # lina reads Arabic
     client.post_form(f"/live/{session.id}/unregister", token_from=f"/live/{session.id}/")
     assert services.registration(live.learners[0], session).state == "cancelled"
 
