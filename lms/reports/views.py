@@ -136,6 +136,8 @@ def dashboard():
         export_form=ConfirmForm(),
         statements_form=statements_form,
         locale=locale,
+        live=attendance.live_figures(scope, f, utcnow()),
+        gender_labels=GENDER_LABELS,
     )
 
 

@@ -88,3 +88,26 @@ def test_the_attendance_download_is_audited(client, auth, live, db):
     assert response.get_data(as_text=True).lstrip("\ufeff").startswith("learner_id,display_name")
     entry = report_services.audit_trail(1)[0]
     assert entry.kind == "attendance" and entry.row_count == 3
+
+
+def test_dashboard_figures_give_attendance_rates_and_live_hours(client, auth, live, db):
+    from lms.cohorts.models import SessionRegistration
+    from lms.reports.models import LearnerDemographics
+
+    lina, omar, sara = live.learners
+    held = _held(live)
+    db.session.add_all(
+        SessionRegistration(session_id=held.id, user_id=u.id, state="registered") for u in (lina, omar)
+    )
+    db.session.add(LearnerDemographics(user_id=lina.id, gender="female", is_shared=True))
+    db.session.flush()
+    services.take_roll(live.manager, held, {lina.id: ("present", None), omar.id: ("absent", None)})
+    _held(live, hours_ago=-48)  # not held yet: not counted
+    figures = attendance.live_figures(PROGRAMME, ReportFilter(), utcnow())
+    assert [(r.attended, r.expected, r.percent) for r in figures.sessions] == [(1, 2, 50.0)]
+    assert [(r.label, r.percent) for r in figures.cohorts] == [("Geneva briefing 2026", 50.0)]
+    assert {k: r.percent for k, r in figures.genders.items()} == {"female": 100.0}
+    assert figures.live_hours == 1.5
+    auth.login("live-manager")
+    page = client.get("/reports/").get_data(as_text=True)
+    assert "Attendance rate per cohort" in page and "50" in page

@@ -52,9 +52,7 @@ def _seed(app, locale: str) -> dict:
         )
         names = {}
         for key, display in (("first", "Amal Nasser"), ("second", "Omar Haddad")):
-            user = account_services.register(
-                f"live-{key}-{locale}", PASSWORD, display_name=display
-            )
+            user = account_services.register(f"live-{key}-{locale}", PASSWORD, display_name=display)
             user.has_pending_recovery_codes = False
             account_services.join_organisation(user, organisation)
             db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, source="upload"))
