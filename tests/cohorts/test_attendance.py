@@ -13,6 +13,7 @@ from lms.courses import services as courses
 from lms.courses.models import Lesson
 from lms.extensions import jobs
 from tests.cohorts.helpers import session_input
+from tests.conftest import PASSWORD
 
 
 def _marks(session):
@@ -249,3 +250,25 @@ def test_erasing_a_learner_leaves_the_roll_consistent(live, db):
     db.session.delete(db.session.get(User, live.learners[2].id))
     db.session.flush()
     assert _marks(session) == {}
+
+
+def test_a_learners_download_holds_their_sessions_and_erasing_removes_them(client, auth, live, db):
+    import json
+
+    from lms.accounts import services as accounts
+
+    lina = live.learners[0]
+    session = _now_session(live)
+    services.register(lina, session)
+    services.take_roll(live.manager, session, {lina.id: ("present", None)})
+    token = services.new_feed_token(lina)
+    db.session.flush()
+    auth.login("lina")
+    data = json.loads(client.get("/me/data.json").get_data(as_text=True))
+    assert data["live_sessions"]["registrations"][0]["state"] == "registered"
+    assert data["live_sessions"]["attendance"][0]["status"] == "present"
+    assert token not in json.dumps(data)
+    accounts.erase_user(lina, PASSWORD)
+    db.session.flush()
+    assert _marks(session) == {}
+    assert services.feed_user(token) is None
