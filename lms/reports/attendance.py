@@ -188,7 +188,7 @@ class LiveFigures:
 
 
 def live_figures(scope: Scope, f: ReportFilter, now) -> LiveFigures:
-    """Work out attendance rates over the sessions already held (not cancelled), in one query.
+    """Work out attendance rates over the sessions held (not cancelled), in one query.
 
     Expected: the learners registered for a session, or, for a session nobody registered for,
     every member of its cohort. Attended: marked present or late.
@@ -197,14 +197,18 @@ def live_figures(scope: Scope, f: ReportFilter, now) -> LiveFigures:
     by_session: dict[int, Rate] = {}
     by_cohort: dict[int, Rate] = {}
     registered_any: set[int] = set()
-    rows = []
+    rows, marked = [], set()
     for row in db.session.execute(attendance_select(scope, f)).tuples():
         session = row[6]
-        if session.cancelled_at is not None or session.starts_at > now:
+        if session.cancelled_at is not None:
             continue
         rows.append(row)
         if row[10] == "registered":
             registered_any.add(session.id)
+        if row[11] is not None:
+            marked.add(session.id)
+    # Held: started already, or its roll was taken (a facilitator may take it early).
+    rows = [row for row in rows if row[6].starts_at <= now or row[6].id in marked]
     for (
         _lid,
         _name,

@@ -136,6 +136,19 @@ def dashboard():
         export_form=ConfirmForm(),
         statements_form=statements_form,
         locale=locale,
+    )
+
+
+@bp.get("/reports/live")
+@login_required
+def live_attendance():
+    """Attendance rates of the live sessions held, per cohort, per session and by shared gender."""
+    scope = _scope()
+    f = _filter(scope)
+    return render_template(
+        "reports/live.html",
+        args=f.as_args(),
+        export_form=ConfirmForm(),
         live=attendance.live_figures(scope, f, utcnow()),
         gender_labels=GENDER_LABELS,
     )

@@ -83,7 +83,7 @@ def test_the_attendance_download_is_audited(client, auth, live, db):
     _held(live)
     db.session.flush()
     auth.login("live-manager")
-    response = client.post_form("/reports/attendance.csv", token_from="/reports/")
+    response = client.post_form("/reports/attendance.csv", token_from="/reports/live")
     assert response.status_code == 200
     assert response.get_data(as_text=True).lstrip("\ufeff").startswith("learner_id,display_name")
     entry = report_services.audit_trail(1)[0]
@@ -102,12 +102,13 @@ def test_dashboard_figures_give_attendance_rates_and_live_hours(client, auth, li
     db.session.add(LearnerDemographics(user_id=lina.id, gender="female", is_shared=True))
     db.session.flush()
     services.take_roll(live.manager, held, {lina.id: ("present", None), omar.id: ("absent", None)})
-    _held(live, hours_ago=-48)  # not held yet: not counted
+    _held(live, hours_ago=-48)  # not held yet and no roll: not counted
     figures = attendance.live_figures(PROGRAMME, ReportFilter(), utcnow())
     assert [(r.attended, r.expected, r.percent) for r in figures.sessions] == [(1, 2, 50.0)]
     assert [(r.label, r.percent) for r in figures.cohorts] == [("Geneva briefing 2026", 50.0)]
     assert {k: r.percent for k, r in figures.genders.items()} == {"female": 100.0}
     assert figures.live_hours == 1.5
     auth.login("live-manager")
-    page = client.get("/reports/").get_data(as_text=True)
-    assert "Attendance rate per cohort" in page and "50" in page
+    assert "/reports/live" in client.get("/reports/").get_data(as_text=True)
+    page = client.get("/reports/live").get_data(as_text=True)
+    assert "Attendance rate per cohort" in page and "Geneva briefing 2026" in page and "50" in page

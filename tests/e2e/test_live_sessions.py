@@ -111,7 +111,11 @@ def test_a_live_session_from_planning_to_blended_completion(browser, live_server
         people += [first, second]
         # The first learner sees it on "My learning" and in the list, in their zone, and takes the seat.
         expect(first.page.locator("main .live-sessions")).to_contain_text("UTC+0")
+        first.visit("/me/live/settings")
+        first.page.select_option("#time_zone", "Asia/Beirut")
+        first.click("main form button[name=action][value=save]")
         first.visit("/me/live/", "live-upcoming")
+        expect(first.page.locator("main")).to_contain_text("Asia/Beirut")
         first.click(f"main form[action='{session_path}register'] button")
         expect(first.page.locator("main")).to_contain_text("https://meet.example.org/clinic")
         # The second is waitlisted and does not see the link.
@@ -159,8 +163,25 @@ def test_a_live_session_from_planning_to_blended_completion(browser, live_server
         assert by_name["Omar Haddad"]["live_hours"] == "2.0"
         assert by_name["Omar Haddad"]["status"] == "completed"
         assert by_name["Amal Nasser"]["live_hours"] == "0.0"
+        manager.visit(f"/reports/live?course={ids['slug']}")
+        expect(manager.page.locator("main table")).to_have_count(2)  # per cohort, per session
         assert (SCREENSHOTS / f"{locale}-live-upcoming.png").exists()
         assert (SCREENSHOTS / f"{locale}-live-roll.png").exists()
     finally:
         for person in people:
             person.page.context.close()
+        _clean(live_server.app, ids)
+
+
+def _clean(app, ids) -> None:
+    """Remove the course, cohort and learners: later journeys audit pages that list every course."""
+    from lms.accounts.models import User
+    from lms.cohorts.models import Cohort
+    from lms.courses.models import Course
+
+    with app.app_context():
+        db.session.execute(sa.delete(Cohort).where(Cohort.id == ids["cohort"]))
+        db.session.execute(sa.delete(Course).where(Course.id == ids["course"]))
+        db.session.execute(sa.delete(User).where(User.username.in_([ids["first"], ids["second"]])))
+        db.session.commit()
+        db.session.remove()
