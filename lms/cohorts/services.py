@@ -34,7 +34,7 @@ from lms.cohorts.models import (
 from lms.core.db import utcnow
 from lms.courses import services as courses
 from lms.courses import signals as course_signals
-from lms.courses.models import Course
+from lms.courses.models import Course, Module
 from lms.extensions import db, jobs
 
 MAX_UPLOAD_BYTES = 1024 * 1024
@@ -267,6 +267,10 @@ def _check(data: SessionInput, cohort: Cohort) -> tuple[list[User], list[str]]:
         raise LiveError(_("Choose one of the cohort's courses."))
     if data.course_id is None:
         data.module_slug = None
+    elif data.module_slug and not db.session.scalar(
+        sa.select(Module.id).where(Module.course_id == data.course_id, Module.slug == data.module_slug)
+    ):
+        raise LiveError(_("The course has no module with that short name."))
     keys = {accounts.username_key(n): n for n in data.facilitators if n.strip()}
     users = list(
         db.session.scalars(

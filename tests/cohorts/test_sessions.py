@@ -49,6 +49,7 @@ def test_the_trainer_of_a_cohort_course_may_run_its_sessions(live, db):
         ({"online_url": "javascript:alert(1)"}, "https://"),
         ({"capacity": 0}, "capacity"),
         ({"facilitators": ["nobody-here"]}, "nobody-here"),
+        ({"course_id": -1}, "cohort's courses"),
     ],
 )
 def test_bad_sessions_are_refused_with_a_clear_message(live, db, change, message):
@@ -83,6 +84,15 @@ def test_a_full_session_waitlists_and_a_cancellation_promotes_the_first_waiting(
     mail = _outbox(app)
     assert [m["to"] for m in mail] == ["omar@example.org"]
     assert "Shadow reports clinic" in mail[0]["body"]
+
+
+def test_a_session_can_belong_to_one_module_of_a_cohort_course(live, db):
+    data = session_input(course_id=live.course.id, module_slug="module-1")
+    assert services.create_session(live.manager, live.cohort, data).module_slug == "module-1"
+    with pytest.raises(services.LiveError, match="no module"):
+        services.create_session(
+            live.manager, live.cohort, session_input(course_id=live.course.id, module_slug="nope")
+        )
 
 
 def test_a_capacity_below_the_number_registered_is_refused(live, db):
