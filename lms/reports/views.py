@@ -145,11 +145,13 @@ def live_attendance():
     """Attendance rates of the live sessions held, per cohort, per session and by shared gender."""
     scope = _scope()
     f = _filter(scope)
+    live = attendance.live_figures(scope, f, utcnow())
     return render_template(
         "reports/live.html",
         args=f.as_args(),
         export_form=ConfirmForm(),
-        live=attendance.live_figures(scope, f, utcnow()),
+        live=live,
+        learning_hours=round((attendance.lesson_minutes(scope, f) + live.live_minutes) / 60, 1),
         gender_labels=GENDER_LABELS,
     )
 

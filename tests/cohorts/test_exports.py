@@ -6,8 +6,11 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from lms.cohorts import services
 from lms.core.db import utcnow
+from lms.courses import services as courses
 from lms.reports import attendance, exports
 from lms.reports import services as report_services
 from lms.reports.filters import PROGRAMME, ReportFilter
@@ -112,3 +115,16 @@ def test_dashboard_figures_give_attendance_rates_and_live_hours(client, auth, li
     assert "/reports/live" in client.get("/reports/").get_data(as_text=True)
     page = client.get("/reports/live").get_data(as_text=True)
     assert "Attendance rate per cohort" in page and "Geneva briefing 2026" in page and "50" in page
+    assert "Learning hours: 1.5" in page  # no lesson done yet: the live hours only
+
+
+def test_learning_hours_count_lessons_at_their_share_of_the_estimated_time(live, db):
+    from lms.courses.models import Course, Lesson
+
+    course = db.session.get(Course, live.course.id)
+    course.estimated_minutes = 120
+    lesson = db.session.scalars(sa.select(Lesson).where(Lesson.course_id == course.id)).first()
+    courses.record_lesson_done(live.learners[0], course, lesson)
+    db.session.flush()
+    # One lesson of one: the whole 120 minutes, for one learner.
+    assert attendance.lesson_minutes(PROGRAMME, ReportFilter()) == 120
