@@ -183,5 +183,7 @@ def _clean(app, ids) -> None:
         db.session.execute(sa.delete(Cohort).where(Cohort.id == ids["cohort"]))
         db.session.execute(sa.delete(Course).where(Course.id == ids["course"]))
         db.session.execute(sa.delete(User).where(User.username.in_([ids["first"], ids["second"]])))
+        # Switching language is remembered on the account: give the shared trainer account English back.
+        db.session.execute(sa.update(User).where(User.username == "trainer").values(locale=None))
         db.session.commit()
         db.session.remove()
