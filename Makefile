@@ -40,7 +40,7 @@ run: $(VENV)/.installed translations .flaskenv
 .flaskenv:
 	printf 'FLASK_APP=wsgi\nLMS_ENV=development\n' > $@
 
-## system-deps: Debian packages the tests need (PostgreSQL, PDF tools, Chromium, memcached, Redis)
+## system-deps: Debian packages the tests need (PostgreSQL, PDF tools, Chromium, memcached, Redis, tzdata)
 system-deps:
 	@missing=""; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
@@ -50,12 +50,13 @@ system-deps:
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v memcached >/dev/null 2>&1 || missing="$$missing memcached"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	[ -f /usr/share/zoneinfo/zone1970.tab ] || missing="$$missing tzdata"; \
 	if [ -n "$$missing" ]; then \
 	  echo "make test needs these Debian/Ubuntu packages, which are missing:$$missing"; \
 	  echo "  postgresql: the suite's second run, on a throwaway cluster; poppler-utils, libharfbuzz-subset0:"; \
 	  echo "  reading and subsetting PDFs; zbar-tools: reading certificate QR codes; chromium: browser tests;"; \
 	  echo "  memcached: the shared rate-limit store of the multi-server tests; redis-server: the job queue's"; \
-	  echo "  production storage, tested for real."; \
+	  echo "  production storage, tested for real; tzdata: time zones of live sessions (zoneinfo)."; \
 	  echo "Installing them with apt-get (needs root or sudo; Chromium is the largest, about 100 MB)..."; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \

@@ -45,6 +45,8 @@ class Config:
     LANGUAGES = ("en", "ar", "fr", "es", "tr")
     BABEL_DEFAULT_LOCALE = _env("DEFAULT_LOCALE", "en")
     BABEL_DEFAULT_TIMEZONE = "UTC"
+    # Live sessions are shown in this zone to learners who have not chosen theirs (IANA name).
+    LIVE_TIME_ZONE = _env("LIVE_TIME_ZONE", "UTC")
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
 
     # Security.

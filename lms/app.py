@@ -13,11 +13,15 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from lms.accounts import services as account_services
 from lms.accounts.cli import users_cli
 from lms.accounts.views import bp as accounts_bp
+from lms.authoring import services as authoring_services
 from lms.authoring.views import bp as authoring_bp
 from lms.certificates import init_app as init_certificates
 from lms.certificates import services as certificate_services
 from lms.certificates.cli import certificates_cli
 from lms.certificates.views import bp as certificates_bp
+from lms.cohorts import init_app as init_cohorts
+from lms.cohorts import services as cohort_services
+from lms.cohorts.views import bp as cohorts_bp
 from lms.core.db import configure_engine_events, end_read_only_transaction
 from lms.core.errors import handle_http_error, register_error_handlers
 from lms.core.i18n import select_locale
@@ -64,6 +68,7 @@ BLUEPRINTS = (
     credentials_bp,
     reports_bp,
     authoring_bp,
+    cohorts_bp,
 )
 CLI_GROUPS = (
     users_cli,
@@ -121,6 +126,14 @@ def create_app(config=None, **overrides) -> Flask:
     init_credentials(app)
     record_services.context_requested.connect(course_services.learning_context)
     certificate_services.register_learner_scope(app, report_services.learners_visible_to)
+    init_cohorts(app)
+    # Who runs a cohort's live sessions: managers whose scope covers it, trainers of its courses.
+    cohort_services.add_staff_rule(
+        app, lambda _sender, *, user, cohort: report_services.manages_cohort(user, cohort)
+    )
+    cohort_services.add_staff_rule(
+        app, lambda _sender, *, user, cohort: authoring_services.trains_cohort(user, cohort)
+    )
     account_services.register_data_exporter(app, "quiz_attempts", quiz_services.export_user_data)
     account_services.register_pseudonym_hook(app, record_services.rekey_actor)
     account_services.register_data_exporter(app, "practice_tasks", task_services.export_user_data)

@@ -10,6 +10,7 @@ import pytest
 
 from tests.authoring.matrix import MATRIX as AUTHORING_MATRIX
 from tests.certificates.matrix import MATRIX as CERTIFICATES_MATRIX
+from tests.cohorts.matrix import MATRIX as COHORTS_MATRIX
 from tests.conftest import PASSWORD
 from tests.credentials.matrix import MATRIX as CREDENTIALS_MATRIX
 from tests.matrix_support import ROLES, Case, anonymous_only, everyone, only, signed_in
@@ -128,6 +129,7 @@ MATRIX.update(CREDENTIALS_MATRIX)
 MATRIX.update(REPORTS_MATRIX)
 MATRIX.update(AUTHORING_MATRIX)
 MATRIX.update(TASKS_MATRIX)
+MATRIX.update(COHORTS_MATRIX)
 
 SAMPLE_COURSE = Path(__file__).resolve().parent / "courses" / "fixtures" / "sample-course"
 

@@ -23,6 +23,7 @@ from werkzeug.utils import secure_filename
 
 from lms.accounts import services as accounts
 from lms.accounts.models import Role
+from lms.cohorts import services as cohort_services
 from lms.core.db import utcnow
 from lms.courses import archive, package
 from lms.courses import services as courses
@@ -104,6 +105,21 @@ def can_edit(user, slug: str) -> bool:
     return bool(
         db.session.scalar(
             sa.select(CourseOwner.id).where(CourseOwner.course_slug == slug, CourseOwner.user_id == user.id)
+        )
+    )
+
+
+def trains_cohort(user, cohort) -> bool:
+    """Tell whether a trainer edits one of a cohort's courses (they may run its live sessions)."""
+    if not is_author(user):
+        return False
+    slugs = [c.slug for c in cohort_services.cohort_courses(cohort.id)]
+    return bool(
+        slugs
+        and db.session.scalar(
+            sa.select(CourseOwner.id).where(
+                CourseOwner.course_slug.in_(slugs), CourseOwner.user_id == user.id
+            )
         )
     )
 

@@ -696,7 +696,11 @@ def update_completion(user, course: Course, states: Iterable[ModuleState]) -> da
     enrolment = get_enrolment(user, course)
     if enrolment is None:
         return None
-    if enrolment.completed_at is None and all(s.is_complete for s in states):
+    if (
+        enrolment.completed_at is None
+        and all(s.is_complete for s in states)
+        and all(r.is_met for r in extra_requirements(user, course))
+    ):
         # Conditional update: two requests completing at once record one time.
         now = utcnow()
         db.session.execute(
@@ -717,10 +721,16 @@ def update_completion(user, course: Course, states: Iterable[ModuleState]) -> da
     return enrolment.completed_at
 
 
+def extra_requirements(user, course: Course) -> list[signals.Requirement]:
+    """Return what higher domains add to this course's completion (live-session attendance...)."""
+    return signals.requirements_for(current_app._get_current_object(), user, course)
+
+
 def recheck_completion(user, course: Course) -> datetime | None:
     """Work out a learner's module states afresh and record the course's completion if now due.
 
-    For changes made by someone else, such as a mentor approving the learner's practice task.
+    For changes made by someone else: a mentor approving the learner's practice task, a
+    facilitator taking the roll of a live session.
     """
     modules = load_outline(course)
     states = module_states(

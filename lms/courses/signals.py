@@ -6,6 +6,7 @@ A lower package never imports a higher one: certificates, for instance, subscrib
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from blinker import Namespace
@@ -42,3 +43,43 @@ def on_course_completed(app: Flask, receiver: CourseCompletedReceiver) -> None:
 def send_course_completed(app: Flask, user: User, course: Course) -> None:
     """Tell the subscribers of `app` that `user` has just completed `course`."""
     course_completed.send(app, user=user, course=course)
+
+
+# Completion requirements -----------------------------------------------------------------------
+
+completion_requirements = _signals.signal(
+    "completion-requirements",
+    doc="Asked before a course is recorded complete: sender is the application, with keyword "
+    "arguments `user` and `course`. Each receiver returns None (nothing to require) or a "
+    "`Requirement` saying whether what it adds (attendance at live sessions, for instance) is met.",
+)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """Something besides the modules that a course's completion waits for, and its state."""
+
+    is_met: bool
+    # What the course page says about it, already in the learner's language.
+    message: str
+
+
+class CompletionRequirement(Protocol):
+    """What a completion-requirement receiver looks like."""
+
+    def __call__(self, sender: Flask, /, *, user: User, course: Course) -> Requirement | None:
+        """Return what the learner must also do to complete the course, or None."""
+
+
+def add_completion_requirement(app: Flask, receiver: CompletionRequirement) -> None:
+    """Make the completions of `app` also wait for what `receiver` requires."""
+    completion_requirements.connect(receiver, sender=app, weak=False)
+
+
+def requirements_for(app: Flask, user: User, course: Course) -> list[Requirement]:
+    """Return the requirements that the subscribers of `app` add for this learner and course."""
+    return [
+        result
+        for _receiver, result in completion_requirements.send(app, user=user, course=course)
+        if result is not None
+    ]

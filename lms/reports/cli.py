@@ -119,6 +119,23 @@ def completions(fmt, course, org, country, cohort, status, dates, since, until, 
     click.echo(f"Wrote {count} rows to {output}.")
 
 
+@reports_cli.command("attendance")
+@click.option("--course", help="Course slug.")
+@click.option("--cohort", type=int, help="Cohort id.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+def attendance(course, cohort, output):
+    """Write the live-session attendance (one row per cohort member and session) to a CSV file."""
+    try:
+        f = filters.parse_filter({"course": course or "", "cohort": "" if cohort is None else str(cohort)})
+    except filters.FilterError as error:
+        raise click.BadParameter(f"invalid value for {error}") from None
+    count = _write_to(
+        output,
+        lambda out: services.export_attendance(None, filters.PROGRAMME, f, out, actor_name=_actor_name()),
+    )
+    click.echo(f"Wrote {count} rows to {output}.")
+
+
 @reports_cli.command("statements")
 @click.option("--since", required=True, help="First day, YYYY-MM-DD (UTC).")
 @click.option("--until", required=True, help="Last day, YYYY-MM-DD (UTC), included.")

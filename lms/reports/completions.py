@@ -57,6 +57,8 @@ class CompletionRecord(NamedTuple):
     tasks_approved: int | None = None  # None: the course has no practice task
     task_versions: int | None = None
     task_points: int | None = None
+    live_sessions_attended: int = 0
+    live_hours: float = 0.0
 
 
 class CourseInfo(NamedTuple):
@@ -153,6 +155,11 @@ def status(completed_at, lessons_done: int) -> str:
     return "in_progress" if lessons_done else "enrolled"
 
 
+def live_hours(minutes: int | None) -> float:
+    """Return attended minutes as hours, one decimal."""
+    return round((minutes or 0) / 60, 1)
+
+
 def percent_complete(done: int, total: int) -> float:
     """Return lessons done over lessons in the course, in percent, one decimal (0.0 without lessons)."""
     return round(100 * min(done, total) / total, 1) if total else 0.0
@@ -243,6 +250,8 @@ def records(rows: CompletionRows) -> Iterator[CompletionRecord]:
             row.tasks_approved if info.task_module_slugs else None,
             row.task_versions if info.task_module_slugs else None,
             row.task_points,
+            row.live_sessions_attended or 0,
+            live_hours(row.live_minutes),
         )
 
 

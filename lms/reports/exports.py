@@ -18,6 +18,7 @@ from lms.reports.completions import (
     CompletionRecord,
     CompletionRows,
     certificate,
+    live_hours,
     normalised_gain,
     percent_complete,
     status,
@@ -62,6 +63,8 @@ COLUMN_KINDS: tuple[tuple[str, str], ...] = (
     ("tasks_approved", "int"),
     ("task_versions", "int"),
     ("task_points", "int"),
+    ("live_sessions_attended", "int"),
+    ("live_hours", "score"),
 )
 COLUMNS: tuple[str, ...] = tuple(name for name, _kind in COLUMN_KINDS)
 LIST_SEPARATOR = "; "
@@ -127,6 +130,8 @@ def completion_values(record: CompletionRecord) -> list[Any]:
         record.tasks_approved,
         record.task_versions,
         record.task_points,
+        record.live_sessions_attended,
+        record.live_hours,
     ]
 
 
@@ -181,6 +186,8 @@ def csv_rows(rows: CompletionRows) -> Iterator[list[str]]:
         approved,
         versions,
         points,
+        live_sessions,
+        live_minutes,
     ) in rows:
         info = courses[course_id]
         title, module_prefixes, modules_total = cells[course_id]
@@ -239,6 +246,8 @@ def csv_rows(rows: CompletionRows) -> Iterator[list[str]]:
             str(approved) if info.task_module_slugs else "",
             str(versions) if info.task_module_slugs else "",
             "" if points is None else str(points),
+            str(live_sessions or 0),
+            format(live_hours(live_minutes), ".1f"),
         ]
 
 

@@ -1,13 +1,28 @@
 """Reports: who may see which learners, cohorts, optional demographics, the export audit trail."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lms.cohorts.models import Cohort, CohortCourse, CohortMember, CohortOrganisation
 from lms.core.db import utcnow
 from lms.extensions import db
+
+# The cohort models moved to lms.cohorts (same tables); reports code keeps importing them here.
+__all__ = [
+    "AGE_BANDS",
+    "GENDERS",
+    "Cohort",
+    "CohortCourse",
+    "CohortMember",
+    "CohortOrganisation",
+    "ExportAudit",
+    "LearnerDemographics",
+    "ManagedOrganisation",
+    "ProgrammeManager",
+]
 
 GENDERS = ("female", "male", "other")
 # Underscores, not "18-24": Excel turns some dash-separated pairs into dates.
@@ -60,62 +75,6 @@ class LearnerDemographics(db.Model):
     age_band: Mapped[str | None] = mapped_column(sa.String(16))
     is_shared: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class Cohort(db.Model):
-    """A group of learners taking some courses together, run for some organisations."""
-
-    __tablename__ = "cohorts"
-    __table_args__ = (
-        sa.CheckConstraint("ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on", "dates"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(120))
-    starts_on: Mapped[date | None]
-    ends_on: Mapped[date | None]
-    # Learners type it to join; None when joining by code is switched off.
-    join_code: Mapped[str | None] = mapped_column(sa.String(16), unique=True)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class CohortCourse(db.Model):
-    """A course a cohort takes."""
-
-    __tablename__ = "cohort_courses"
-    __table_args__ = (sa.UniqueConstraint("cohort_id", "course_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
-    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
-
-
-class CohortOrganisation(db.Model):
-    """An organisation a cohort is run for; its managers see the cohort."""
-
-    __tablename__ = "cohort_organisations"
-    __table_args__ = (sa.UniqueConstraint("cohort_id", "organisation_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
-    organisation_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
-    )
-
-
-class CohortMember(db.Model):
-    """A learner in a cohort."""
-
-    __tablename__ = "cohort_members"
-    __table_args__ = (sa.UniqueConstraint("cohort_id", "user_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    # "upload" (a manager's list) or "code" (the learner typed the join code).
-    source: Mapped[str] = mapped_column(sa.String(16))
-    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ExportAudit(db.Model):

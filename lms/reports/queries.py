@@ -17,6 +17,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from lms.accounts.models import Membership, Organisation, User
 from lms.certificates.models import Certificate
+from lms.cohorts import services as cohort_services
 from lms.core.db import utcnow
 from lms.courses.models import Course, Enrolment, Lesson, LessonProgress, Module
 from lms.extensions import db
@@ -289,6 +290,9 @@ def completions_select(scope: Scope, f: ReportFilter) -> sa.Select:
     )
     organisations, countries = _organisations(scope)
     task_statuses, tasks_approved, task_versions, task_points = _task_columns()
+    live_sessions, live_minutes = cohort_services.live_attendance_subqueries(
+        Enrolment.user_id, Enrolment.course_id
+    )
     stmt = (
         sa.select(
             User.public_id,
@@ -319,6 +323,8 @@ def completions_select(scope: Scope, f: ReportFilter) -> sa.Select:
             tasks_approved.label("tasks_approved"),
             task_versions.label("task_versions"),
             task_points.label("task_points"),
+            live_sessions.label("live_sessions_attended"),
+            live_minutes.label("live_minutes"),
         )
         .join(User, User.id == Enrolment.user_id)
         .join(Course, Course.id == Enrolment.course_id)

@@ -16,7 +16,7 @@ from lms.core.db import utcnow
 from lms.core.i18n import text_direction
 from lms.courses.models import Course
 from lms.extensions import db, jobs
-from lms.reports import aggregates, completions, exports, queries
+from lms.reports import aggregates, attendance, completions, exports, queries
 from lms.reports.filters import PROGRAMME, ReportFilter, Scope
 from lms.reports.models import (
     AGE_BANDS,
@@ -80,6 +80,15 @@ def learners_visible_to(user: User) -> sa.Select | None:
     except NotAllowed:
         return sa.select(User.id).where(sa.false())
     return queries.learners_in_scope(scope)
+
+
+def manages_cohort(user, cohort: Cohort) -> bool:
+    """Tell whether a manager's scope covers a cohort (they may run its live sessions)."""
+    try:
+        scope = scope_for(user)
+    except NotAllowed:
+        return False
+    return db.session.scalar(queries.cohorts_in_scope(scope).where(Cohort.id == cohort.id)) is not None
 
 
 def check_filter(scope: Scope, f: ReportFilter) -> None:
@@ -227,6 +236,19 @@ def export_completions(
     record_export(
         actor, "completions", fmt, describe_filter(scope, f, locale=locale), count, actor_name=actor_name
     )
+    return count
+
+
+def export_attendance(
+    actor: User | None, scope: Scope, f: ReportFilter, out: IO[bytes], *, actor_name: str = ""
+) -> int:
+    """Write the live-session attendance of the filter as CSV and audit it; return the rows."""
+    check_filter(scope, f)
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    count = attendance.write_csv(scope, f, text)
+    text.flush()
+    text.detach()
+    record_export(actor, "attendance", "csv", describe_filter(scope, f), count, actor_name=actor_name)
     return count
 
 

@@ -24,7 +24,7 @@ from lms.core.db import utcnow
 from lms.core.i18n import text_direction
 from lms.core.security import accepts_upload, parse_id
 from lms.extensions import db, limiter
-from lms.reports import cohorts, exports, filters, services
+from lms.reports import attendance, cohorts, exports, filters, services
 from lms.reports import dashboard as figures
 from lms.reports.forms import (
     AGE_BAND_LABELS,
@@ -144,6 +144,23 @@ def dashboard():
     )
 
 
+@bp.get("/reports/live")
+@login_required
+def live_attendance():
+    """Attendance rates of the live sessions held, per cohort, per session and by shared gender."""
+    scope = _scope()
+    f = _filter(scope)
+    live = attendance.live_figures(scope, f, utcnow())
+    return render_template(
+        "reports/live.html",
+        args=f.as_args(),
+        export_form=ConfirmForm(),
+        live=live,
+        learning_hours=round((attendance.lesson_minutes(scope, f) + live.live_minutes) / 60, 1),
+        gender_labels=GENDER_LABELS,
+    )
+
+
 @bp.post("/reports/completions.<any(csv, xlsx):fmt>")
 @login_required
 def export_completions(fmt):
@@ -160,6 +177,24 @@ def export_completions(fmt):
         raise
     db.session.commit()
     return _download(out, MIMETYPES[fmt], f"tamkeen-completions-v{exports.FORMAT_VERSION}-{_today()}.{fmt}")
+
+
+@bp.post("/reports/attendance.csv")
+@login_required
+def export_attendance():
+    """Download the live-session attendance of the filter in the URL, as CSV (audited)."""
+    scope = _scope()
+    f = _filter(scope)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - _download closes it after the download
+    try:
+        services.export_attendance(current_user, scope, f, out)
+    except BaseException:
+        out.close()
+        raise
+    db.session.commit()
+    return _download(out, MIMETYPES["csv"], f"tamkeen-attendance-v{attendance.FORMAT_VERSION}-{_today()}.csv")
 
 
 @bp.post("/reports/statements.jsonl")

@@ -35,6 +35,14 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         ),
         Case("/reports/completions.xlsx?cohort=999999", managers(403, admin=404), label="missing cohort"),
     ],
+    ("reports.live_attendance", "GET"): [
+        Case("/reports/live", managers(200)),
+        Case("/reports/live?cohort=999999", managers(403, admin=404), label="missing cohort"),
+    ],
+    ("reports.export_attendance", "POST"): [
+        Case("/reports/attendance.csv", managers(200)),
+        Case("/reports/attendance.csv?cohort=999999", managers(403, admin=404), label="missing cohort"),
+    ],
     ("reports.export_statements", "POST"): [
         Case("/reports/statements.jsonl", managers(200), {"since": "2025-01-01", "until": "2025-12-31"}),
         Case(

@@ -1,0 +1,24 @@
+"""Cohorts and live sessions: registration, waiting lists, calendars, attendance, blended completion."""
+
+
+def init_app(app) -> None:
+    """Plug live sessions into the lower domains' pages and completion rules.
+
+    Call from `create_app` after certificates: adds the upcoming sessions to "My learning" and
+    the course page, and makes a course's completion wait for the attendance a cohort requires
+    (the courses `completion_requirements` hook); puts live-session data in the learner's
+    download and erases it with the account.
+    """
+    from lms.accounts import services as account_services
+    from lms.cohorts import services, views
+    from lms.courses import signals as course_signals
+
+    course_signals.add_completion_requirement(
+        app, lambda _sender, *, user, course: services.requirement_state(user, course)
+    )
+    app.extensions.setdefault("tamkeen-me-panels", []).append(views.upcoming_panel)
+    app.extensions["tamkeen-course-extra"] = views.chain_course_extra(
+        app.extensions.get("tamkeen-course-extra")
+    )
+    account_services.register_data_exporter(app, "live_sessions", services.export_user_data)
+    app.extensions.setdefault("tamkeen-erase-hooks", []).append(services.erase_for)
