@@ -14,7 +14,7 @@ from lms.extensions import db
 from lms.reports.exports import neutralise
 from lms.reports.filters import ReportFilter, Scope
 from lms.reports.models import Cohort, CohortMember, LearnerDemographics
-from lms.reports.queries import _lessons_done, cohorts_in_scope, filtered, iso_utc, learners_in_scope
+from lms.reports.queries import cohorts_in_scope, filtered, iso_utc, learners_in_scope, lessons_done
 
 FORMAT_NAME = "tamkeen-attendance"
 FORMAT_VERSION = 1
@@ -249,13 +249,13 @@ def lesson_minutes(scope: Scope, f: ReportFilter) -> int:
     """
     share = (
         sa.func.coalesce(Course.estimated_minutes, 0)
-        * sa.func.least(_lessons_done(), Course.lesson_count)
+        * sa.func.least(lessons_done(), Course.lesson_count)
         / sa.func.nullif(Course.lesson_count, 0)
     )
     if db.session.get_bind().dialect.name == "sqlite":
         share = (
             sa.func.coalesce(Course.estimated_minutes, 0)
-            * sa.func.min(_lessons_done(), Course.lesson_count)
+            * sa.func.min(lessons_done(), Course.lesson_count)
             * 1.0
             / sa.func.nullif(Course.lesson_count, 0)
         )

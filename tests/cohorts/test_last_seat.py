@@ -66,8 +66,15 @@ def _race(app, ids) -> list:
     local = threading.local()
     results: list = [None, None]
 
+    # PostgreSQL: both hold just before the row lock. SQLite: the transaction begins IMMEDIATE
+    # (taking the write lock) inside the same event, before any listener a test can add, so both
+    # hold at the last read before it (membership): each has read before either writes.
+    with app.app_context():
+        postgres = _db.engine.dialect.name == "postgresql"
+
     def hold(conn, cursor, statement, *args):
-        if statement.startswith("UPDATE live_sessions") and not getattr(local, "held", False):
+        at = statement.startswith("UPDATE live_sessions") if postgres else "cohort_members" in statement
+        if at and not getattr(local, "held", False):
             local.held = True
             barrier.wait()
 
