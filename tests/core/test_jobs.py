@@ -31,6 +31,12 @@ def always_fails(note: str) -> None:
     raise RuntimeError(f"failing on purpose: {note}")
 
 
+def _own_db(tmp_path) -> str:
+    # These apps create and drop their schema: never on the suite's shared (PostgreSQL) database.
+    # The queue's storage is what they test, SQLite file or Redis, on either run.
+    return f"sqlite:///{tmp_path / 'app.sqlite3'}"
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -84,7 +90,12 @@ def queue_app(request, tmp_path):
     url = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
     if request.param == "redis":
         url = request.getfixturevalue("redis_server").url
-    app = create_app(TestConfig, JOBS_URL=url, INSTANCE_PATH=str(tmp_path / "instance"))
+    app = create_app(
+        TestConfig,
+        JOBS_URL=url,
+        INSTANCE_PATH=str(tmp_path / "instance"),
+        SQLALCHEMY_DATABASE_URI=_own_db(tmp_path),
+    )
     with app.app_context():
         _db.create_all()
         yield app
@@ -143,7 +154,12 @@ def test_a_queue_that_is_down_keeps_the_job_in_the_database(tmp_path):
     from lms.accounts import services
 
     server = RedisServer(tmp_path)  # not started yet: the queue is down
-    app = create_app(TestConfig, JOBS_URL=server.url, INSTANCE_PATH=str(tmp_path / "instance"))
+    app = create_app(
+        TestConfig,
+        JOBS_URL=server.url,
+        INSTANCE_PATH=str(tmp_path / "instance"),
+        SQLALCHEMY_DATABASE_URI=_own_db(tmp_path),
+    )
     with app.app_context():
         _db.create_all()
         try:
@@ -170,7 +186,12 @@ def test_the_reset_page_answers_while_the_queue_is_down(tmp_path):
     from tests.conftest import Client
 
     server = RedisServer(tmp_path)  # never started
-    app = create_app(TestConfig, JOBS_URL=server.url, INSTANCE_PATH=str(tmp_path / "instance"))
+    app = create_app(
+        TestConfig,
+        JOBS_URL=server.url,
+        INSTANCE_PATH=str(tmp_path / "instance"),
+        SQLALCHEMY_DATABASE_URI=_own_db(tmp_path),
+    )
     app.test_client_class = Client
     with app.app_context():
         _db.create_all()
@@ -194,7 +215,12 @@ def test_the_reset_page_answers_while_the_queue_is_down(tmp_path):
 
 
 def test_a_redis_restart_loses_no_queued_job(tmp_path, redis_server):
-    app = create_app(TestConfig, JOBS_URL=redis_server.url, INSTANCE_PATH=str(tmp_path / "instance"))
+    app = create_app(
+        TestConfig,
+        JOBS_URL=redis_server.url,
+        INSTANCE_PATH=str(tmp_path / "instance"),
+        SQLALCHEMY_DATABASE_URI=_own_db(tmp_path),
+    )
     with app.app_context():
         from lms.accounts import services
 
