@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from lms.accounts import services as accounts
 from lms.accounts.models import Role
+from lms.cohorts import services as cohorts
 from lms.courses import services as courses
 from lms.extensions import db
 from lms.tasks import services as tasks
@@ -39,10 +40,23 @@ def waiting(user) -> int:
     return tasks.waiting_count(places(user))
 
 
-def queue(user, *, course_slug: str | None = None, locale: str | None = None):
-    """Return (submission, module) pairs waiting for review, oldest first, with author names."""
+def cohort_choices(user) -> list:
+    """Return the cohorts following the courses this user mentors (the queue's cohort filter)."""
+    if not is_author(user):
+        return []
+    return cohorts.cohorts_teaching(_slugs(user))
+
+
+def queue(user, *, course_slug: str | None = None, locale: str | None = None, cohort_id: int | None = None):
+    """Return (submission, module) pairs waiting for review, oldest first, with author names.
+
+    With `cohort_id` (one of `cohort_choices`), only its members' submissions.
+    """
     found = places(user, course_slug)
     submissions = tasks.review_queue(found, locale=locale or None)
+    if cohort_id is not None and any(c.id == cohort_id for c in cohort_choices(user)):
+        members = cohorts.member_ids(cohort_id)
+        submissions = [s for s in submissions if s.user_id in members]
     names = accounts.display_names({s.user_id for s in submissions})
     return [(s, found[s.task_id], names.get(s.user_id, "")) for s in submissions]
 

@@ -58,6 +58,7 @@ class CertificateData:
     code: str  # grouped for reading
     verify_url: str
     is_sample: bool = False
+    live_hours: str | None = None  # "2.5", in the certificate's locale; blended cohorts only
 
 
 def clean_name(raw: str | None) -> str:

@@ -13,13 +13,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from blinker import Namespace
 from flask import current_app
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, format_decimal
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from lms.certificates import codes, render
 from lms.certificates.models import Certificate
+from lms.cohorts import services as cohorts
 from lms.core.db import utcnow
 from lms.core.i18n import text_direction
 from lms.core.pdf import RenderTimeout
@@ -303,9 +304,11 @@ def certificate_data(
     """Return the plain data a certificate is rendered from."""
     course = course or certificate.course
     locale = certificate.locale
+    minutes = 0 if sample else cohorts.certified_live_minutes(certificate.user_id, course)
     with force_locale(locale):
         issued_on = format_date(certificate.issued_at, format="long")
         expires_on = format_date(certificate.expires_at, format="long") if certificate.expires_at else None
+        live_hours = format_decimal(round(minutes / 60, 1), format="#,##0.#") if minutes else None
     return render.CertificateData(
         locale=locale,
         name=certificate.name_on_certificate,
@@ -317,6 +320,7 @@ def certificate_data(
         code=codes.format_code(certificate.code),
         verify_url=verify_url(certificate.code),
         is_sample=sample,
+        live_hours=live_hours,
     )
 
 

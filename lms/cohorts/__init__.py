@@ -16,6 +16,7 @@ def init_app(app) -> None:
     course_signals.add_completion_requirement(
         app, lambda _sender, *, user, course: services.requirement_state(user, course)
     )
+    course_signals.add_peer_group(app, lambda _sender, *, user, course: services.peer_group(user, course))
     app.extensions.setdefault("tamkeen-me-panels", []).append(views.upcoming_panel)
     app.extensions["tamkeen-course-extra"] = views.chain_course_extra(
         app.extensions.get("tamkeen-course-extra")

@@ -5,6 +5,7 @@ import hashlib
 import io
 import secrets
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -143,6 +144,38 @@ def is_member(user, cohort_id: int) -> bool:
         )
         is not None
     )
+
+
+def cohorts_teaching(course_slugs: Iterable[str] | None) -> list[Cohort]:
+    """Return the cohorts that follow any of these courses (None: every course), by name."""
+    query = sa.select(Cohort).order_by(Cohort.name, Cohort.id)
+    if course_slugs is not None:
+        slugs = list(course_slugs)
+        query = query.where(
+            Cohort.id.in_(
+                sa.select(CohortCourse.cohort_id)
+                .join(Course, Course.id == CohortCourse.course_id)
+                .where(Course.slug.in_(slugs))
+            )
+        )
+    return list(db.session.scalars(query))
+
+
+def peer_group(user, course: Course) -> str | None:
+    """Return "cohort-<id>" for the learner's first cohort following this course, or None."""
+    cohort_id = db.session.scalar(
+        sa.select(CohortMember.cohort_id)
+        .join(CohortCourse, CohortCourse.cohort_id == CohortMember.cohort_id)
+        .where(CohortMember.user_id == user.id, CohortCourse.course_id == course.id)
+        .order_by(CohortMember.cohort_id)
+        .limit(1)
+    )
+    return None if cohort_id is None else f"cohort-{cohort_id}"
+
+
+def member_ids(cohort_id: int) -> set[int]:
+    """Return the user ids of a cohort's members."""
+    return set(db.session.scalars(sa.select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id)))
 
 
 def cohort_courses(cohort_id: int) -> list[Course]:
@@ -859,11 +892,15 @@ def _hours(minutes: int) -> str:
 
 
 def _attended(user, course: Course, cohort_ids: list[int]) -> tuple[int, int]:
+    return _attended_by_id(user.id, course, cohort_ids)
+
+
+def _attended_by_id(user_id: int, course: Course, cohort_ids: list[int]) -> tuple[int, int]:
     row = db.session.execute(
         sa.select(sa.func.count(SessionAttendance.id), sa.func.sum(attended_minutes_sql()))
         .join(LiveSession, LiveSession.id == SessionAttendance.session_id)
         .where(
-            SessionAttendance.user_id == user.id,
+            SessionAttendance.user_id == user_id,
             SessionAttendance.status.in_(ATTENDED),
             LiveSession.cancelled_at.is_(None),
             LiveSession.cohort_id.in_(cohort_ids),
@@ -871,6 +908,22 @@ def _attended(user, course: Course, cohort_ids: list[int]) -> tuple[int, int]:
         )
     ).one()
     return int(row[0] or 0), int(row[1] or 0)
+
+
+def certified_live_minutes(user_id: int, course: Course) -> int:
+    """Minutes of live sessions to print on a course certificate, 0 for none.
+
+    Only for members of a cohort that requires attendance in this course (blended completion):
+    there the live part is part of what the certificate attests.
+    """
+    cohort_ids = list(
+        db.session.scalars(
+            sa.select(LiveRequirement.cohort_id)
+            .join(CohortMember, CohortMember.cohort_id == LiveRequirement.cohort_id)
+            .where(LiveRequirement.course_id == course.id, CohortMember.user_id == user_id)
+        )
+    )
+    return _attended_by_id(user_id, course, cohort_ids)[1] if cohort_ids else 0
 
 
 def attendance_rows(session_ids: list[int] | None = None):

@@ -83,3 +83,31 @@ def requirements_for(app: Flask, user: User, course: Course) -> list[Requirement
         for _receiver, result in completion_requirements.send(app, user=user, course=course)
         if result is not None
     ]
+
+
+peer_group_requested = _signals.signal(
+    "peer-group-requested",
+    doc="Sent with keyword arguments `user` and `course` when a learner hands in practice work: "
+    "a receiver returns the name of the learner's group in that course (a cohort), or None. "
+    "Peers review work from the same group only.",
+)
+
+
+class PeerGroup(Protocol):
+    """What a peer-group receiver looks like."""
+
+    def __call__(self, sender: Flask, /, *, user: User, course: Course) -> str | None:
+        """Return the learner's group in this course (for peer review), or None."""
+
+
+def add_peer_group(app: Flask, receiver: PeerGroup) -> None:
+    """Let `receiver` say which group a learner's practice work is peer-reviewed in."""
+    peer_group_requested.connect(receiver, sender=app, weak=False)
+
+
+def peer_group_for(app: Flask, user: User, course: Course) -> str | None:
+    """Return the first group a subscriber names for this learner and course, or None."""
+    for _receiver, result in peer_group_requested.send(app, user=user, course=course):
+        if result:
+            return result
+    return None

@@ -5,14 +5,14 @@ The URLs live here because a module points to its task; the tasks domain knows n
 courses and supplies the services and the rubric macros.
 """
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from lms.core.downloads import send_download
-from lms.courses import services
+from lms.courses import services, signals
 from lms.courses.views import _course_or_404, _states, bp
 from lms.extensions import db
 from lms.tasks import files
@@ -99,7 +99,9 @@ def task_save(slug, module_slug):
     if action not in ("save", "submit"):
         abort(400)
     here = url_for("courses.task", slug=slug, module_slug=module_slug)
-    where = {"locale": _locale(course), "context": course.slug}
+    # Peers review work of the same course and, for a cohort's member, of the same cohort.
+    group = signals.peer_group_for(current_app._get_current_object(), current_user, course)
+    where = {"locale": _locale(course), "context": f"{course.slug}#{group}" if group else course.slug}
     upload = request.files.get("attachment")
     checked = None
     if upload is not None and upload.filename and module.task.has_attachments:

@@ -196,6 +196,33 @@ def test_an_hours_requirement_counts_minutes_attended(live, db):
     assert services.live_totals([omar.id]) == {(omar.id, live.course.id): (1, 100)}
 
 
+def test_a_blended_cohorts_certificate_prints_the_live_hours(live, db):
+    from flask import render_template
+
+    from lms.certificates import services as certificates
+    from lms.certificates.render import CertificateData
+
+    omar, lina = live.learners[1], live.learners[0]
+    services.set_requirement(live.manager, live.cohort, live.course.id, 1, None)
+    session = _now_session(live, course_id=live.course.id)
+    for learner in (omar, lina):
+        _finish_lessons(learner, live.course)
+    services.take_roll(live.manager, session, {omar.id: ("present", 150), lina.id: ("present", None)})
+    certificate = certificates.issue_certificate(omar, live.course, "Omar Haddad", "ar")
+    data = certificates.certificate_data(certificate)
+    assert isinstance(data, CertificateData) and data.live_hours == "2.5"  # as Babel writes numbers in ar
+    html = render_template(
+        "certificates/certificate.html", c=data, name_pt=24, name_dir="rtl", title_dir="rtl"
+    )
+    assert "2.5" in html
+    english = certificates.certificate_data(certificates.issue_certificate(lina, live.course, "Lina", "en"))
+    planned_hours = (session.ends_at - session.starts_at).total_seconds() / 3600
+    assert english.live_hours == f"{planned_hours:g}"  # a session without minutes: its planned length
+    # Without a cohort requirement, a certificate says nothing of live sessions.
+    services.set_requirement(live.manager, live.cohort, live.course.id, None, None)
+    assert certificates.certificate_data(certificate).live_hours is None
+
+
 def test_no_requirement_leaves_completion_as_before(live, db):
     assert services.requirement_state(live.learners[0], live.course) is None
 

@@ -232,3 +232,56 @@ def test_the_service_lock_refuses_a_stale_decision(enrolled, mentor, task, db):
     assert db.session.scalar(sa.select(sa.func.count(Review.id))) == 1
     assert db.session.scalar(sa.select(Submission.status)) == "revise"
     assert db.session.scalar(sa.select(sa.func.count(SubmissionVersion.id))) == 1
+
+
+def test_the_queue_filters_by_cohort_and_ignores_a_foreign_cohort(
+    client, auth, enrolled, mentor, task, task_course, db
+):
+    from lms.cohorts.models import Cohort, CohortCourse, CohortMember
+
+    in_cohort, outside = enrolled("in-cohort"), enrolled("outside")
+    for user in (in_cohort, outside):
+        tasks.submit(user, task, ANSWER, locale="en")
+    ours = Cohort(name="Beirut spring cohort", join_code="QQQQQQQQQQ")
+    theirs = Cohort(name="Another course's cohort", join_code="RRRRRRRRRR")
+    db.session.add_all([ours, theirs])
+    db.session.flush()
+    db.session.add(CohortCourse(cohort_id=ours.id, course_id=task_course.id))
+    db.session.add(CohortMember(cohort_id=ours.id, user_id=in_cohort.id, source="code"))
+    db.session.commit()
+    auth.login("mentor")
+    page = client.get("/author/reviews").get_data(as_text=True)
+    assert "Beirut spring cohort" in page and "Another course" not in page  # only my courses' cohorts
+    assert "Name of in-cohort" in page and "Name of outside" in page
+    filtered = client.get(f"/author/reviews?cohort={ours.id}").get_data(as_text=True)
+    assert "Name of in-cohort" in filtered and "Name of outside" not in filtered
+    foreign = client.get(f"/author/reviews?cohort={theirs.id}").get_data(as_text=True)
+    assert "Name of in-cohort" in foreign and "Name of outside" in foreign  # not a filter of mine
+    assert client.get("/author/reviews?cohort=99999999999999").status_code == 200
+
+
+def test_a_cohort_members_work_is_peer_reviewed_within_the_cohort(
+    client, auth, enrolled, task, task_course, db
+):
+    from lms.cohorts.models import Cohort, CohortCourse, CohortMember
+    from lms.courses import signals
+
+    member, other_member, outsider = enrolled("member-a"), enrolled("member-b"), enrolled("outsider")
+    cohort = Cohort(name="Tunis cohort", join_code="SSSSSSSSSS")
+    db.session.add(cohort)
+    db.session.flush()
+    db.session.add(CohortCourse(cohort_id=cohort.id, course_id=task_course.id))
+    for user in (member, other_member):
+        db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, source="code"))
+    db.session.commit()
+    assert signals.peer_group_requested.receivers, "cohorts must say which group a learner is in"
+    for user in (member, other_member, outsider):
+        auth.login(user.username)
+        assert _post(client, {**ANSWER, "action": "submit"}).status_code == 303
+        auth.logout()
+    contexts = {u.username: _submission(db, u, task).context for u in (member, other_member, outsider)}
+    assert contexts == {
+        "member-a": f"task-course#cohort-{cohort.id}",
+        "member-b": f"task-course#cohort-{cohort.id}",
+        "outsider": "task-course",
+    }

@@ -23,11 +23,17 @@ def review_queue():
     if locale is not None and locale not in LOCALES:
         locale = None
     blind = request.args.get("blind") == "1"
+    cohort_id = request.args.get("cohort", type=int)
+    cohort_choices = reviews.cohort_choices(current_user)
+    if cohort_id not in {c.id for c in cohort_choices}:
+        cohort_id = None  # another mentor's cohort, or a tampered id: no filter
     every = reviews.places(current_user)
     course_choices = {m.course.slug: m.course.title_in(ui_locale()) for m in every.values()}
     return render_template(
         "tasks/queue.html",
-        rows=reviews.queue(current_user, course_slug=course_slug, locale=locale),
+        rows=reviews.queue(current_user, course_slug=course_slug, locale=locale, cohort_id=cohort_id),
+        cohort_choices=cohort_choices,
+        cohort_id=cohort_id,
         course_choices=course_choices,
         course_slug=course_slug,
         locale_filter=locale,
