@@ -25,9 +25,17 @@ from lms.accounts.models import Membership, Organisation
 from lms.courses.models import Course, Enrolment, Module
 from lms.extensions import db
 from lms.quizzes.models import Attempt, Quiz
-from lms.reports.filters import PROGRAMME, ReportFilter, Scope, day_start
-from lms.reports.models import CohortCourse, CohortMember, LearnerDemographics, ReportFact, ReportRefresh
-from lms.reports.queries import ACTIVE_DAYS, execute, filtered, graded, learners_in_scope, lessons_done
+from lms.reports.filters import PROGRAMME, ReportFilter, Scope
+from lms.reports.models import LearnerDemographics, ReportFact, ReportRefresh
+from lms.reports.queries import (
+    ACTIVE_DAYS,
+    FilterColumns,
+    execute,
+    filtered,
+    graded,
+    learners_in_scope,
+    lessons_done,
+)
 from lms.reports.summary import Summary, Tally, periods
 
 
@@ -240,46 +248,18 @@ def last_refresh() -> datetime | None:
     return db.session.scalar(sa.select(sa.func.max(ReportRefresh.refreshed_at)))
 
 
+FACT_COLUMNS = FilterColumns(
+    ReportFact.user_id,
+    ReportFact.course_id,
+    ReportFact.enrolled_at,
+    ReportFact.completed_at,
+    lambda: ReportFact.is_started.is_(True),
+)
+
+
 def _filtered_facts(stmt: sa.Select, scope: Scope, f: ReportFilter) -> sa.Select:
-    """Limit a select over the stored facts to the scope and filter, as `queries.filtered` does."""
-    fact = ReportFact
-    learners = learners_in_scope(scope)
-    if learners is not None:
-        stmt = stmt.where(fact.user_id.in_(learners))
-    if f.course:
-        stmt = stmt.where(fact.course_id.in_(sa.select(Course.id).where(Course.slug == f.course)))
-    if f.organisation is not None:
-        stmt = stmt.where(
-            fact.user_id.in_(
-                sa.select(Membership.user_id).where(Membership.organisation_id == f.organisation)
-            )
-        )
-    if f.country:
-        members = (
-            sa.select(Membership.user_id)
-            .join(Organisation, Organisation.id == Membership.organisation_id)
-            .where(Organisation.country == f.country)
-        )
-        if not scope.is_programme:
-            members = members.where(Organisation.id.in_(sorted(scope.organisation_ids)))
-        stmt = stmt.where(fact.user_id.in_(members))
-    if f.cohort is not None:
-        stmt = stmt.where(
-            fact.user_id.in_(sa.select(CohortMember.user_id).where(CohortMember.cohort_id == f.cohort)),
-            fact.course_id.in_(sa.select(CohortCourse.course_id).where(CohortCourse.cohort_id == f.cohort)),
-        )
-    if f.status == "completed":
-        stmt = stmt.where(fact.completed_at.is_not(None))
-    elif f.status == "in_progress":
-        stmt = stmt.where(fact.completed_at.is_(None), fact.is_started.is_(True))
-    elif f.status == "enrolled":
-        stmt = stmt.where(fact.completed_at.is_(None), fact.is_started.is_(False))
-    column = fact.enrolled_at if f.dates == "enrolled" else fact.completed_at
-    if f.since:
-        stmt = stmt.where(column >= day_start(f.since))
-    if f.until:
-        stmt = stmt.where(column < day_start(f.until + timedelta(days=1)))
-    return stmt
+    """Limit a select over the stored facts to the scope and filter, as for enrolments."""
+    return filtered(stmt, scope, f, FACT_COLUMNS)
 
 
 def stored_facts(scope: Scope, f: ReportFilter) -> sa.CTE:

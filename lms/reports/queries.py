@@ -7,8 +7,9 @@ cohort filters narrow the learners a scope allows, they never widen them.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -133,18 +134,37 @@ def lessons_done() -> sa.ScalarSelect:
     )
 
 
-def filtered(stmt: sa.Select, scope: Scope, f: ReportFilter) -> sa.Select:
-    """Limit a select over Enrolment to the scope, then to the filter."""
+class FilterColumns(NamedTuple):
+    """The columns a report filter applies to: an enrolment's, or a stored fact's."""
+
+    user_id: Any
+    course_id: Any
+    enrolled_at: Any
+    completed_at: Any
+    started: Callable[[], sa.ColumnElement[bool]]  # the learner has done at least one lesson
+
+
+ENROLMENT_COLUMNS = FilterColumns(
+    Enrolment.user_id,
+    Enrolment.course_id,
+    Enrolment.enrolled_at,
+    Enrolment.completed_at,
+    lambda: lessons_done() > 0,
+)
+
+
+def filtered(
+    stmt: sa.Select, scope: Scope, f: ReportFilter, on: FilterColumns = ENROLMENT_COLUMNS
+) -> sa.Select:
+    """Limit a select over Enrolment (or other columns `on`) to the scope, then to the filter."""
     learners = learners_in_scope(scope)
     if learners is not None:
-        stmt = stmt.where(Enrolment.user_id.in_(learners))
+        stmt = stmt.where(on.user_id.in_(learners))
     if f.course:
-        stmt = stmt.where(Enrolment.course_id.in_(sa.select(Course.id).where(Course.slug == f.course)))
+        stmt = stmt.where(on.course_id.in_(sa.select(Course.id).where(Course.slug == f.course)))
     if f.organisation is not None:
         stmt = stmt.where(
-            Enrolment.user_id.in_(
-                sa.select(Membership.user_id).where(Membership.organisation_id == f.organisation)
-            )
+            on.user_id.in_(sa.select(Membership.user_id).where(Membership.organisation_id == f.organisation))
         )
     if f.country:
         members = (
@@ -154,21 +174,19 @@ def filtered(stmt: sa.Select, scope: Scope, f: ReportFilter) -> sa.Select:
         )
         if not scope.is_programme:
             members = members.where(Organisation.id.in_(sorted(scope.organisation_ids)))
-        stmt = stmt.where(Enrolment.user_id.in_(members))
+        stmt = stmt.where(on.user_id.in_(members))
     if f.cohort is not None:
         stmt = stmt.where(
-            Enrolment.user_id.in_(sa.select(CohortMember.user_id).where(CohortMember.cohort_id == f.cohort)),
-            Enrolment.course_id.in_(
-                sa.select(CohortCourse.course_id).where(CohortCourse.cohort_id == f.cohort)
-            ),
+            on.user_id.in_(sa.select(CohortMember.user_id).where(CohortMember.cohort_id == f.cohort)),
+            on.course_id.in_(sa.select(CohortCourse.course_id).where(CohortCourse.cohort_id == f.cohort)),
         )
     if f.status == "completed":
-        stmt = stmt.where(Enrolment.completed_at.is_not(None))
+        stmt = stmt.where(on.completed_at.is_not(None))
     elif f.status == "in_progress":
-        stmt = stmt.where(Enrolment.completed_at.is_(None), lessons_done() > 0)
+        stmt = stmt.where(on.completed_at.is_(None), on.started())
     elif f.status == "enrolled":
-        stmt = stmt.where(Enrolment.completed_at.is_(None), lessons_done() == 0)
-    column = Enrolment.enrolled_at if f.dates == "enrolled" else Enrolment.completed_at
+        stmt = stmt.where(on.completed_at.is_(None), sa.not_(on.started()))
+    column = on.enrolled_at if f.dates == "enrolled" else on.completed_at
     if f.since:
         stmt = stmt.where(column >= day_start(f.since))
     if f.until:
