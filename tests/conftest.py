@@ -123,6 +123,27 @@ def _fresh_state(request):
     yield
 
 
+class ArabicCatalog:
+    """The compiled Arabic catalog, read when first used (the app fixture compiles it first).
+
+    A catalog loaded at import time, before the session compiled the .mo files, is silently
+    English, and a test comparing "Arabic" with the page would compare English with English.
+    """
+
+    def gettext(self, message: str) -> str:
+        """Return the Arabic translation, failing if the catalog is missing or the text untranslated."""
+        from babel.support import Translations
+
+        catalog = Translations.load(str(ROOT / "translations"), ["ar"])
+        assert isinstance(catalog, Translations), "the Arabic catalog is not compiled"
+        text = catalog.gettext(message)
+        assert text != message, f"not translated into Arabic: {message!r}"
+        return text
+
+
+ARABIC = ArabicCatalog()
+
+
 def sent_mail(app) -> list[dict]:
     """Run the queued jobs (mail is sent by the job worker), then return the test outbox."""
     jobs.state(app).run_pending()

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from lms.accounts import services as account_services
+from lms.accounts.models import User
 from lms.authoring.models import CourseOwner
 from lms.courses import services as course_services
 from lms.extensions import db
@@ -55,6 +56,16 @@ def _make_mentor(live_server, username: str) -> None:
             if not exists:
                 db.session.add(CourseOwner(course_slug=COURSE, user_id=user.id, added_by_id=user.id))
                 db.session.commit()
+        finally:
+            db.session.remove()
+
+
+def _reset_language(live_server, username: str) -> None:
+    """Give a shared account its default language back, so later journeys start in English."""
+    with live_server.app.app_context():
+        try:
+            db.session.execute(sa.update(User).where(User.username == username).values(locale=None))
+            db.session.commit()
         finally:
             db.session.remove()
 
@@ -147,6 +158,7 @@ def test_a_learner_drafts_submits_revises_and_a_mentor_approves(
         _review(mentor, locale, approve=True, screenshot=None)
     finally:
         context.close()
+        _reset_language(live_server, "trainer")  # switching language is remembered on the account
 
     learner.visit(TASK, "task-approved")
     expect(page.locator("main .decision.approved")).to_have_count(1)

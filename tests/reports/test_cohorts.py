@@ -6,7 +6,6 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from babel.support import Translations
 
 from lms.accounts.models import Membership
 from lms.core.db import utcnow
@@ -14,9 +13,10 @@ from lms.courses.models import Enrolment
 from lms.reports import cohorts, completions, services
 from lms.reports.filters import PROGRAMME, ReportFilter
 from lms.reports.models import Cohort, CohortMember
+from tests.conftest import ARABIC
 
 # Alice reads Arabic: pages come in her language.
-AR = Translations.load("translations", ["ar"])
+AR = ARABIC
 
 
 def make_cohort(programme, scope=PROGRAMME, organisations=None, **kw):
