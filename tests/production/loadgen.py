@@ -394,7 +394,7 @@ class Run:
 
 
 def certificates_available(server_url: str, finished_learner: str) -> bool:
-    """Tell whether this build has the certificates domain (its request page answers)."""
+    """Tell whether a finished learner's certificate request page answers."""
     browser = Browser(server_url)
     browser.sign_in(finished_learner)
     return browser.get(f"/certificates/{CERTIFICATE_COURSE}/request").status in (200, 303)

@@ -31,8 +31,7 @@ def test_sigterm_during_a_large_export_lets_it_finish_and_leaves_no_file(make_si
     manager = Browser(server.url, timeout=120)
     assert manager.sign_in("export-admin").status == 303
     dashboard = manager.get("/reports/")
-    if dashboard.status == 404:
-        pytest.skip("the reports domain is not in this build")
+    assert dashboard.status == 200, "the reports dashboard must answer"
     token = manager.csrf(dashboard)
 
     result = {}
