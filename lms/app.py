@@ -121,7 +121,7 @@ def create_app(config=None, **overrides) -> Flask:
     _install_request_hooks(app)
     app.extensions["tamkeen-set-locale"] = _remember_locale
     app.extensions["tamkeen-set-discreet"] = _remember_discreet
-    app.extensions["tamkeen-me-panels"] = [my_learning_panel]
+    account_services.add_me_panel(app, my_learning_panel)
     init_certificates(app)
     init_credentials(app)
     record_services.context_requested.connect(course_services.learning_context)
@@ -137,7 +137,7 @@ def create_app(config=None, **overrides) -> Flask:
     account_services.register_data_exporter(app, "quiz_attempts", quiz_services.export_user_data)
     account_services.register_pseudonym_hook(app, record_services.rekey_actor)
     account_services.register_data_exporter(app, "practice_tasks", task_services.export_user_data)
-    app.extensions.setdefault("tamkeen-erase-hooks", []).append(task_services.erase_for)
+    account_services.add_erase_hook(app, task_services.erase_for)
     account_services.register_data_exporter(
         app, "learning_records", lambda user: record_services.statements_for(user.public_id)
     )

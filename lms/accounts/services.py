@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -778,6 +779,51 @@ def export_user_data(user: User) -> dict[str, Any]:
     return data
 
 
+_signals = Namespace()
+account_erasing = _signals.signal(
+    "account-erasing",
+    doc="Sent (sender: the app, keyword `user`) inside the transaction that erases an account: "
+    "receivers delete what their domain keeps about the user. Subscribe with `add_erase_hook`.",
+)
+me_panels = _signals.signal(
+    "me-panels",
+    doc="Sent (sender: the app, keyword `user`) to build 'My learning': each receiver returns a "
+    "panel's HTML (Markup) or None. Subscribe with `add_me_panel`.",
+)
+profile_links = _signals.signal(
+    "profile-links",
+    doc="Sent (sender: the app) to list the pages other domains add to the profile: each receiver "
+    "returns (endpoint, label). Subscribe with `add_profile_link`.",
+)
+
+
+def add_erase_hook(app, hook: Callable[[User], None]) -> None:
+    """Let a higher domain delete its data about a learner when the account is erased."""
+    account_erasing.connect(lambda _sender, *, user: hook(user), sender=app, weak=False)
+
+
+def add_me_panel(app, panel: Callable[[User], Any]) -> None:
+    """Let a higher domain add a panel (HTML) to the learner's "My learning" page."""
+    me_panels.connect(lambda _sender, *, user: panel(user), sender=app, weak=False)
+
+
+def add_profile_link(app, endpoint: str, label: Any) -> None:
+    """Let a higher domain link one of its pages from the learner's profile."""
+    profile_links.connect(lambda _sender: (endpoint, label), sender=app, weak=False)
+
+
+def panels_for(user: User) -> list:
+    """Return the "My learning" panels of every domain, in the order they were added."""
+    return [
+        panel for _receiver, panel in me_panels.send(current_app._get_current_object(), user=user) if panel
+    ]
+
+
+def extra_profile_links() -> list[tuple[str, Any]]:
+    """Return the (endpoint, label) links other domains add to the profile."""
+    return [link for _receiver, link in profile_links.send(current_app._get_current_object())]
+
+
 def register_pseudonym_hook(app, hook: Callable[[str, str], None]) -> None:
     """Let another domain move its records from an erased learner's old pseudonym to the new one."""
     app.extensions.setdefault("tamkeen-pseudonym-hooks", []).append(hook)
@@ -810,6 +856,5 @@ def erase_user(user: User, password: str) -> None:
     db.session.expire(user, ["memberships"])
     for rekey in current_app.extensions.get("tamkeen-pseudonym-hooks", []):
         rekey(old_public_id, user.public_id)
-    for hook in current_app.extensions.get("tamkeen-erase-hooks", []):
-        hook(user)
+    account_erasing.send(current_app._get_current_object(), user=user)
     db.session.flush()

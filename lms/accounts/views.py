@@ -347,7 +347,7 @@ def end_other_sessions():
 @login_required
 def me():
     """The signed-in learner's home."""
-    panels = [panel(current_user) for panel in current_app.extensions.get("tamkeen-me-panels", [])]
+    panels = services.panels_for(current_user)
     return render_template("accounts/me.html", panels=panels)
 
 
@@ -382,7 +382,7 @@ def profile():
         leave_form=ConfirmForm(prefix="leave"),
         remaining_codes=services.remaining_recovery_codes(current_user),
         # Pages other parts of the platform add about the learner (e.g. optional demographics).
-        extra_links=current_app.extensions.get("tamkeen-profile-links", []),
+        extra_links=services.extra_profile_links(),
     )
 
 

@@ -395,13 +395,3 @@ def course_panel(user, course) -> Markup:
             completed=services.is_completed(user, course),
         )
     )
-
-
-def chain_course_extra(previous):
-    """Return a "tamkeen-course-extra" hook that adds the certificate box to `previous`'s."""
-
-    def extra(user, course, states):
-        before = Markup(previous(user, course, states)) if previous else Markup("")  # noqa: S704
-        return before + course_panel(user, course)
-
-    return extra

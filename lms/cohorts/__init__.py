@@ -9,6 +9,8 @@ def init_app(app) -> None:
     (the courses `completion_requirements` hook); puts live-session data in the learner's
     download and erases it with the account.
     """
+    from flask_babel import lazy_gettext as _l
+
     from lms.accounts import services as account_services
     from lms.cohorts import services, views
     from lms.courses import signals as course_signals
@@ -17,9 +19,10 @@ def init_app(app) -> None:
         app, lambda _sender, *, user, course: services.requirement_state(user, course)
     )
     course_signals.add_peer_group(app, lambda _sender, *, user, course: services.peer_group(user, course))
-    app.extensions.setdefault("tamkeen-me-panels", []).append(views.upcoming_panel)
-    app.extensions["tamkeen-course-extra"] = views.chain_course_extra(
-        app.extensions.get("tamkeen-course-extra")
+    account_services.add_me_panel(app, views.upcoming_panel)
+    course_signals.add_course_box(app, views.course_box)
+    account_services.add_profile_link(
+        app, "cohorts.preferences", _l("Live sessions: time zone, reminders, calendar")
     )
     account_services.register_data_exporter(app, "live_sessions", services.export_user_data)
-    app.extensions.setdefault("tamkeen-erase-hooks", []).append(services.erase_for)
+    account_services.add_erase_hook(app, services.erase_for)

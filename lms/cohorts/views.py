@@ -33,13 +33,6 @@ STATUS_LABELS = {
 }
 
 
-@bp.record_once
-def _register_links(state) -> None:
-    state.app.extensions.setdefault("tamkeen-profile-links", []).append(
-        ("cohorts.preferences", _l("Live sessions: time zone, reminders, calendar"))
-    )
-
-
 def _locale() -> str:
     return str(get_locale() or "en")
 
@@ -92,28 +85,23 @@ def upcoming_panel(user) -> Markup:
     )
 
 
-def chain_course_extra(previous):
-    """Return a course-page hook that adds the course's upcoming sessions and attendance rule."""
-
-    def extra(user, course, states) -> str:
-        before = previous(user, course, states) if previous else ""
-        items = services.upcoming_for(user, course_id=course.id)
-        requirement = services.requirement_state(user, course)
-        if not items and requirement is None:
-            return before
-        return Markup(before) + Markup(  # noqa: S704 - rendered by an autoescaping template
-            render_template(
-                "cohorts/_course_box.html",
-                items=items,
-                requirement=requirement,
-                zone=services.zone_for(user),
-                locale=_locale(),
-                when=services.when_label,
-                form=ConfirmForm(),
-            )
+def course_box(user, course, _states) -> Markup | None:
+    """The course page's box: the course's upcoming sessions and the cohort's attendance rule."""
+    items = services.upcoming_for(user, course_id=course.id)
+    requirement = services.requirement_state(user, course)
+    if not items and requirement is None:
+        return None
+    return Markup(  # noqa: S704 - rendered by an autoescaping template
+        render_template(
+            "cohorts/_course_box.html",
+            items=items,
+            requirement=requirement,
+            zone=services.zone_for(user),
+            locale=_locale(),
+            when=services.when_label,
+            form=ConfirmForm(),
         )
-
-    return extra
+    )
 
 
 @bp.get("/me/live/")

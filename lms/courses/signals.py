@@ -111,3 +111,26 @@ def peer_group_for(app: Flask, user: User, course: Course) -> str | None:
         if result:
             return result
     return None
+
+
+course_page_boxes = _signals.signal(
+    "course-page-boxes",
+    doc="Sent (sender: the app, keywords `user`, `course`, `states`) to build an enrolled learner's "
+    "course page: each receiver returns a box's HTML (Markup) or None. Subscribe with `add_course_box`.",
+)
+
+
+def add_course_box(app: Flask, box) -> None:
+    """Let a higher domain add a box to an enrolled learner's course page (box(user, course, states))."""
+    course_page_boxes.connect(
+        lambda _sender, *, user, course, states: box(user, course, states), sender=app, weak=False
+    )
+
+
+def course_boxes(app: Flask, user: User, course: Course, states) -> list:
+    """Return the boxes higher domains add to this course page, in the order they were added."""
+    return [
+        html
+        for _receiver, html in course_page_boxes.send(app, user=user, course=course, states=states)
+        if html
+    ]

@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from lms.core.i18n import language_name
 from lms.core.safety import download_name
-from lms.courses import handbook, learner, outline, services
+from lms.courses import handbook, learner, outline, services, signals
 from lms.extensions import db
 
 bp = Blueprint("courses", __name__, template_folder="templates")
@@ -91,7 +91,6 @@ def detail(slug):
     modules = services.load_outline(course)
     enrolment = services.get_enrolment(current_user, course)
     done, states = _states(course, modules)
-    extra = current_app.extensions.get("tamkeen-course-extra")
     return render_template(
         "courses/course.html",
         course=course,
@@ -102,8 +101,13 @@ def detail(slug):
         form=FlaskForm(),
         locale=_locale(),
         language_name=language_name,
-        # The hook returns HTML rendered by an autoescaping template.
-        extra=Markup(extra(current_user, course, states)) if extra and enrolment else "",  # noqa: S704
+        # The boxes are HTML rendered by autoescaping templates.
+        extra=Markup("").join(  # noqa: S704
+            Markup(box)  # noqa: S704
+            for box in signals.course_boxes(current_app._get_current_object(), current_user, course, states)
+        )
+        if enrolment
+        else "",
     )
 
 

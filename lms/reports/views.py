@@ -51,11 +51,9 @@ MIMETYPES = {
 def _register_privacy_hooks(state) -> None:
     """Put the learner's demographics in their data download and erase them with the account."""
     account_services.register_data_exporter(state.app, "demographics", services.demographics_data)
-    state.app.extensions.setdefault("tamkeen-erase-hooks", []).append(services.erase_demographics)
-    state.app.extensions["tamkeen-erase-hooks"].append(services.leave_all_cohorts)
-    state.app.extensions.setdefault("tamkeen-profile-links", []).append(
-        ("reports.demographics", _l("About you (optional)"))
-    )
+    account_services.add_erase_hook(state.app, services.erase_demographics)
+    account_services.add_erase_hook(state.app, services.leave_all_cohorts)
+    account_services.add_profile_link(state.app, "reports.demographics", _l("About you (optional)"))
 
 
 def _abort_for(error: services.ReportError):

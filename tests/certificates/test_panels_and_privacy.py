@@ -1,33 +1,27 @@
 """Where learners find their certificates, and what their data download and erasure do."""
 
-import copy
-
 import pytest
 
-from lms.certificates import init_app, views
+from lms.accounts import services
 from lms.certificates.models import Certificate
+from lms.courses import signals as course_signals
 from tests.certificates.helpers import ask, certificate_id, count
 from tests.conftest import PASSWORD
 
-HOOKS = {
-    "tamkeen-me-panels": list,
-    "tamkeen-course-extra": lambda: None,
-    "tamkeen-data-exporters": dict,
-    "tamkeen-erase-hooks": list,
-}
-
 
 @pytest.fixture
-def wired(app, monkeypatch):
-    """The app with `lms.certificates.init_app` applied, undone after the test."""
-    if views.my_certificates_panel in app.extensions.get("tamkeen-me-panels", []):
-        return app  # create_app already calls it
-    for key, empty in HOOKS.items():
-        monkeypatch.setitem(
-            app.extensions, key, copy.copy(app.extensions[key]) if key in app.extensions else empty()
-        )
-    init_app(app)
+def wired(app):
+    """The app, which `create_app` plugs certificates into (`lms.certificates.init_app`)."""
+    assert account_signals_have(app, services.account_erasing) and account_signals_have(
+        app, services.me_panels
+    )
+    assert account_signals_have(app, course_signals.course_page_boxes)
     return app
+
+
+def account_signals_have(app, signal) -> bool:
+    """Tell whether a signal has receivers for this app."""
+    return bool(list(signal.receivers_for(app)))
 
 
 def test_my_learning_lists_certificates_with_a_download_link(client, learner, fake_pdf, wired):
