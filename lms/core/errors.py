@@ -12,6 +12,47 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 log = logging.getLogger(__name__)
 
 
+class DomainError(Exception):
+    """A request a domain cannot carry out; the message is for the user, the status for HTTP.
+
+    Every package's error derives from this (``QuizError``, ``CertificateError``, ...) and
+    sets ``status`` on the class, or per instance with ``status=``. A view catches one only to
+    show the message in its own page (a form error, a flash); uncaught, `register_error_handlers`
+    answers with the status and the message on the generic error page. Services raise it
+    before writing anything; the request's transaction is rolled back either way.
+    """
+
+    status: int = 400
+
+    def __init__(self, message: str = "", *, status: int | None = None) -> None:
+        super().__init__(message)
+        if status is not None:
+            self.status = status
+
+    @property
+    def message(self) -> str:
+        """Return the user-facing message ("" when the status says enough)."""
+        return str(self.args[0]) if self.args else ""
+
+
+class NotFoundError(DomainError):
+    """The thing does not exist, or the user may not know that it does (404)."""
+
+    status = 404
+
+
+class ForbiddenError(DomainError):
+    """The user is known but may not do this (403)."""
+
+    status = 403
+
+
+class ConflictError(DomainError):
+    """The request clashes with the current state (already done, full, closed) (409)."""
+
+    status = 409
+
+
 def _title(code: int) -> str:
     titles = {
         400: _("The request was not understood"),
@@ -45,6 +86,13 @@ def handle_http_error(error: HTTPException):
         message = _("Please wait a little and try again.")
     response = _render(code, message)
     return response
+
+
+def handle_domain_error(error: DomainError):
+    """Answer a domain error nobody caught with its status and message."""
+    db = current_app.extensions["sqlalchemy"]
+    db.session.rollback()
+    return _render(error.status, error.message or None)
 
 
 def handle_database_unavailable(error: Exception):
@@ -95,6 +143,7 @@ def _is_disconnect(error: Exception) -> bool:
 def register_error_handlers(app: Flask) -> None:
     """Install the error handlers on the app."""
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(DomainError, handle_domain_error)
 
     def on_db_error(error):
         if _is_disconnect(error):
