@@ -8,10 +8,8 @@ links with ``{% from "_pager.html" import pager %}{{ pager(page) }}``.
 """
 
 import sqlalchemy as sa
-from flask import request
+from flask import current_app, request
 from flask_sqlalchemy.pagination import Pagination
-
-from lms.extensions import db
 
 PER_PAGE = 50
 MAX_PAGE = 1_000_000
@@ -32,6 +30,7 @@ def search_text() -> str:
 
 def paginate(select: sa.Select, *, per_page: int = PER_PAGE) -> Pagination:
     """Run one page of ``select`` (which must have a total order) and count the whole."""
+    db = current_app.extensions["sqlalchemy"]
     return db.paginate(select, page=page_number(), per_page=per_page, max_per_page=per_page, error_out=False)
 
 
