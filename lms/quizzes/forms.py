@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from lms.quizzes.services import MAX_COMMENT_LENGTH
+from lms.quizzes.marking import MAX_COMMENT_LENGTH
 
 
 class AttemptForm(FlaskForm):

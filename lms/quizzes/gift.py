@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from lms.quizzes.gift_dump import dump
 from lms.quizzes.gift_parse import GiftSyntaxError, iter_items
-from lms.quizzes.types import Answer, MatchPair, Question, QuizSyntaxError
+from lms.quizzes.questions import Answer, MatchPair, Question, QuizSyntaxError
 
 __all__ = [
     "Answer",

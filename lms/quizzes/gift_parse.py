@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
-from lms.quizzes.types import FORMATS, Answer, MatchPair, Question, QuizSyntaxError
+from lms.quizzes.questions import FORMATS, Answer, MatchPair, Question, QuizSyntaxError
 
 # PHP's trim() set: Moodle trims lines and texts with it, not with Unicode whitespace.
 WS = " \t\n\r\0\x0b"

@@ -30,8 +30,9 @@ import sqlalchemy as sa
 
 from lms.core.spreadsheet import neutralise_csv as neutralise
 from lms.extensions import db
-from lms.quizzes import types
-from lms.quizzes.models import Attempt, Question, Quiz, Response, render_text
+from lms.quizzes.models import Attempt, Question, Quiz, Response
+from lms.quizzes.questions import Question as QuestionData
+from lms.quizzes.rendering import render_text
 
 ALL = ""  # the "language" of the overall figures
 CHOICE_TYPES = ("multichoice", "multiresponse", "truefalse")
@@ -113,7 +114,7 @@ class _Sums:
         return max(-1.0, min(1.0, (self.xy - self.x * self.y / self.n) / math.sqrt(vx * vy)))
 
 
-def plain_text(question: types.Question, limit: int = 160) -> str:
+def plain_text(question: QuestionData, limit: int = 160) -> str:
     """Return a question's text as one plain line."""
     rendered = str(
         render_text(
@@ -137,14 +138,14 @@ def _strip_tags(markup: str) -> str:
     return html.unescape("".join(out))
 
 
-def _right_keys(question: types.Question) -> set[str]:
+def _right_keys(question: QuestionData) -> set[str]:
     if question.qtype == "multiresponse":
         return {a.key for a in question.answers if a.fraction > 0}
     best = max((a.fraction for a in question.answers), default=0)
     return {a.key for a in question.answers if best > 0 and a.fraction == best}
 
 
-def key_position(questions: Iterable[types.Question]) -> tuple[int, int, int] | None:
+def key_position(questions: Iterable[QuestionData]) -> tuple[int, int, int] | None:
     """Return (position, items, of) when most multiple-choice items have their right answer at one place."""
     places = []
     for question in questions:
@@ -191,7 +192,7 @@ def item_analysis(quizzes: Sequence[Quiz], *, phase: str | None = None) -> dict[
     graded = _graded(ids, phase)
 
     # 1. The questions, in the default locale's order.
-    banks: dict[int, list[types.Question]] = defaultdict(list)
+    banks: dict[int, list[QuestionData]] = defaultdict(list)
     for row in db.session.scalars(
         sa.select(Question)
         .where(Question.quiz_id.in_(ids), Question.is_retired.is_(False))
