@@ -207,16 +207,6 @@ def best_result(user, quiz: Quiz) -> Result:
     return results_for(user, [quiz])[quiz.id]
 
 
-def attempts_left(user, quiz: Quiz) -> int | None:
-    """Return how many attempts the user may still start (None: unlimited)."""
-    return best_result(user, quiz).attempts_left
-
-
-def has_passed(user, quiz: Quiz) -> bool:
-    """Tell whether the user has passed the quiz (a pass is never taken back)."""
-    return best_result(user, quiz).has_passed
-
-
 @dataclass(frozen=True)
 class AttemptSummary:
     """One attempt in a learner's list."""

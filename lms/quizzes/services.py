@@ -20,7 +20,7 @@ from lms.quizzes.attempts import (
 from lms.quizzes.banks import BankError, BankProblem, check_banks, get_quiz, quiz_for_activity, replace_bank
 from lms.quizzes.errors import AlreadyMarked, InvalidSubmission, NoAttemptsLeft, NotAllowed, QuizError
 from lms.quizzes.layout import questions_for
-from lms.quizzes.marking import MAX_COMMENT_LENGTH, PendingEssay, get_response, mark_essay, pending_essays
+from lms.quizzes.marking import PendingEssay, get_response, mark_essay, pending_essays
 from lms.quizzes.results import (
     AssessmentScores,
     AttemptSummary,
@@ -29,10 +29,8 @@ from lms.quizzes.results import (
     ResultView,
     assessment_scores,
     attempt_history,
-    attempts_left,
     best_result,
     export_user_data,
-    has_passed,
     passed_quizzes_select,
     result_view,
     results_for,
@@ -52,7 +50,6 @@ __all__ = [
     "ALL",
     "FLAGS",
     "ITEM_ANALYSIS_CSV_HEADER",
-    "MAX_COMMENT_LENGTH",
     "AlreadyMarked",
     "AssessmentScores",
     "AttemptSummary",
@@ -74,7 +71,6 @@ __all__ = [
     "assessment_scores",
     "attempt_history",
     "attempt_view",
-    "attempts_left",
     "best_result",
     "check_banks",
     "export_user_data",
@@ -82,7 +78,6 @@ __all__ = [
     "get_attempt",
     "get_quiz",
     "get_response",
-    "has_passed",
     "item_analysis",
     "mark_essay",
     "open_attempt",
