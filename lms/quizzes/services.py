@@ -19,6 +19,8 @@ from lms.quizzes.attempts import (
 )
 from lms.quizzes.banks import BankError, BankProblem, check_banks, get_quiz, quiz_for_activity, replace_bank
 from lms.quizzes.errors import AlreadyMarked, InvalidSubmission, NoAttemptsLeft, NotAllowed, QuizError
+from lms.quizzes.item_csv import CSV_HEADER as ITEM_ANALYSIS_CSV_HEADER
+from lms.quizzes.item_csv import write_csv as write_item_analysis_csv
 from lms.quizzes.layout import questions_for
 from lms.quizzes.marking import PendingEssay, get_response, mark_essay, pending_essays
 from lms.quizzes.results import (
@@ -43,8 +45,6 @@ from lms.quizzes.statistics import (
     QuizAnalysis,
     item_analysis,
 )
-from lms.quizzes.statistics import CSV_HEADER as ITEM_ANALYSIS_CSV_HEADER
-from lms.quizzes.statistics import write_csv as write_item_analysis_csv
 
 __all__ = [
     "ALL",
