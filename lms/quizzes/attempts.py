@@ -43,6 +43,7 @@ def _check_phase(quiz: Quiz, phase: str | None) -> None:
 
 
 def user_attempts(user_id: int, quiz_id: int) -> list[Attempt]:
+    """Return the user's attempts at a quiz, oldest first, fresh from the database."""
     # One statement, so the checks and the next number come from one snapshot.
     query = (
         sa.select(Attempt)

@@ -37,6 +37,7 @@ def _units(questions: list[QuestionData]) -> tuple[list, list[list], list]:
 
 
 def freeze(quiz: Quiz, locale: str, rng: random.Random) -> list[dict[str, Any]]:
+    """Draw and order a new attempt's questions and their choices; return its layout."""
     rows = db.session.scalars(
         sa.select(Question)
         .where(Question.quiz_id == quiz.id, Question.locale == locale, Question.is_retired.is_(False))
@@ -77,6 +78,8 @@ def questions_for(attempt: Attempt) -> dict[str, QuestionData]:
 
 @dataclass(frozen=True)
 class Entry:
+    """One question of an attempt: its form name, its number (None: a description), layout entry."""
+
     name: str
     number: int | None
     entry: dict[str, Any]
@@ -84,12 +87,13 @@ class Entry:
 
 
 def entries(attempt: Attempt, questions: dict[str, QuestionData]) -> list[Entry]:
-    entries, number = [], 0
+    """Return the attempt's questions in its order, named q1, q2... and numbered if scored."""
+    items, number = [], 0
     for index, entry in enumerate(attempt.layout, start=1):
         question = questions.get(entry["qid"])
         if question is None:
             continue
         scored = is_scored(question)
         number += scored
-        entries.append(Entry(f"q{index}", number if scored else None, entry, question))
-    return entries
+        items.append(Entry(f"q{index}", number if scored else None, entry, question))
+    return items
