@@ -26,7 +26,8 @@ from lms.quizzes import scoring
 from lms.quizzes.errors import InvalidSubmission, NoAttemptsLeft, NotAllowed, QuizError
 from lms.quizzes.layout import entries, freeze, questions_for
 from lms.quizzes.models import PHASES, Attempt, Quiz, Response
-from lms.quizzes.question_types import MAX_ANSWER_LENGTH, MAX_ESSAY_LENGTH, QUESTION_TYPES, is_scored
+from lms.quizzes.question_base import MAX_ANSWER_LENGTH, MAX_ESSAY_LENGTH
+from lms.quizzes.question_types import QUESTION_TYPES, is_scored
 from lms.quizzes.rendering import render_text
 from lms.records import services as records
 

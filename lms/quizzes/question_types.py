@@ -7,9 +7,7 @@ widget, read back from a submitted form and explained in feedback (CTFd's patter
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 from babel.numbers import format_decimal
 from flask_babel import get_locale
@@ -17,88 +15,16 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from lms.quizzes.errors import InvalidSubmission
+from lms.quizzes.question_base import MAX_ESSAY_LENGTH, QuestionType, arrange, single, typed
 from lms.quizzes.questions import FALSE_KEY, TRUE_KEY, MatchPair, Question
 from lms.quizzes.rendering import render_inline, render_text
 from lms.quizzes.scoring import score
-
-# Longest text a learner may send for one answer; essays get more room.
-MAX_ANSWER_LENGTH = 1_000
-MAX_ESSAY_LENGTH = 20_000
 
 
 def _number(value: float) -> str:
     locale = get_locale()
     # No grouping: answers are often years, and "1,948" would read as a different number.
     return format_decimal(value, format="0.##########", locale=str(locale) if locale else "en")
-
-
-Values = Callable[[str], list[str]]
-
-
-def arrange(frozen: Sequence[str], current: Sequence[str]) -> list[str]:
-    """Return the keys in the frozen order, dropping gone ones and appending new ones.
-
-    A bank edited during an open attempt may add or remove answers; the attempt keeps the
-    order it showed for what is still there.
-    """
-    present = set(current)
-    kept = [key for key in frozen if key in present]
-    return kept + [key for key in current if key not in set(kept)]
-
-
-def _single(values: Values, name: str) -> str | None:
-    given = values(name)
-    if len(given) > 1:
-        raise InvalidSubmission(f"{name}: one value expected")
-    return given[0] if given else None
-
-
-def _typed(values: Values, name: str, limit: int) -> str | None:
-    text = _single(values, name)
-    if text is None or not text.strip():
-        return None
-    if len(text) > limit:
-        raise InvalidSubmission(f"{name}: answer too long")
-    return text
-
-
-class QuestionType:
-    """How a question type is frozen, shown, read back from a form and explained."""
-
-    qtype: ClassVar[str]
-    # The form control: "radio", "checkbox", "text", "decimal", "select" (matching),
-    # "textarea" or None (nothing to answer).
-    widget: ClassVar[str | None] = "text"
-
-    @classmethod
-    def freeze(cls, question: Question, rng: random.Random, shuffle: bool) -> dict[str, Any]:
-        """Return what the attempt must remember about this question besides its qid."""
-        return {}
-
-    @classmethod
-    def field_names(cls, question: Question, entry: dict[str, Any], name: str) -> set[str]:
-        """Return the form field names this question uses."""
-        return {name}
-
-    @classmethod
-    def view(cls, question: Question, entry: dict[str, Any]) -> dict[str, Any]:
-        """Return the widget's data: choices, stems and options, nothing that tells the answer."""
-        return {}
-
-    @classmethod
-    def read(cls, question: Question, entry: dict[str, Any], values: Values, name: str) -> object:
-        """Turn the submitted values into a scoring response; raise InvalidSubmission."""
-        return _typed(values, name, MAX_ANSWER_LENGTH)
-
-    @classmethod
-    def describe_answer(cls, question: Question, response: object) -> tuple[Markup, ...]:
-        """Return the learner's answer as HTML lines for the result page."""
-        return (escape(response),) if isinstance(response, str) else ()
-
-    @classmethod
-    def describe_correct(cls, question: Question) -> tuple[Markup, ...]:
-        """Return the correct answer as HTML lines, for feedback."""
-        return ()
 
 
 class DescriptionType(QuestionType):
@@ -158,7 +84,7 @@ class ChoiceType(QuestionType):
     @classmethod
     def read(cls, question, entry, values, name):
         """Return the chosen answer key, or None."""
-        value = _single(values, name)
+        value = single(values, name)
         return None if value is None else cls._key(question, entry, value, name)
 
     @classmethod
@@ -220,7 +146,7 @@ class TrueFalseType(QuestionType):
     @classmethod
     def read(cls, question, entry, values, name):
         """Return "true", "false" or None."""
-        value = _single(values, name)
+        value = single(values, name)
         if value is not None and value not in (TRUE_KEY, FALSE_KEY):
             raise InvalidSubmission(f"{name}: unknown choice")
         return value
@@ -282,7 +208,7 @@ class EssayType(QuestionType):
     @classmethod
     def read(cls, question, entry, values, name):
         """Return the text, or None."""
-        return _typed(values, name, MAX_ESSAY_LENGTH)
+        return typed(values, name, MAX_ESSAY_LENGTH)
 
     @classmethod
     def describe_answer(cls, question, response):
@@ -340,7 +266,7 @@ class MatchingType(QuestionType):
         options = cls._options(question, entry)
         response: dict[str, str] = {}
         for index, pair in enumerate(cls._stems(question, entry), start=1):
-            value = _single(values, f"{name}-{index}")
+            value = single(values, f"{name}-{index}")
             if not value:
                 continue
             if not value.isdigit() or not 1 <= int(value) <= len(options):
