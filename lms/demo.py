@@ -21,7 +21,7 @@ from lms.core.db import utcnow
 from lms.courses import services as courses
 from lms.extensions import db
 from lms.quizzes import services as quizzes
-from lms.quizzes.answering import form_for
+from lms.quizzes.services import form_for
 from lms.reports import cohorts
 from lms.reports import services as reports
 

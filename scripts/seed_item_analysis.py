@@ -44,9 +44,9 @@ def build_app(database_url: str, instance: Path):
 def answer_form(attempt, answers: dict[str, object]) -> dict[str, object]:
     """Return the form a learner posts to give these answers ({qid: key, [keys], text or {left: right}})."""
     from lms.quizzes import services
-    from lms.quizzes.models import QUESTION_TYPES, MatchingType
+    from lms.quizzes.question_types import QUESTION_TYPES, MatchingType
 
-    questions = services._questions_for(attempt)
+    questions = services.questions_for(attempt)
     form: dict[str, object] = {}
     for index, entry in enumerate(attempt.layout, start=1):
         question = questions.get(entry["qid"])
@@ -126,7 +126,7 @@ def seed(course, learners: int, rng: random.Random) -> int:
         ability = rng.gauss(0, 1)
         for quiz, phase in pairs:
             attempt = quizzes.start_attempt(user, quiz, locale, phase=phase, rng=rng)
-            questions = quizzes._questions_for(attempt)
+            questions = quizzes.questions_for(attempt)
             for qid in questions:
                 key = (quiz.id, qid)
                 if key not in params:

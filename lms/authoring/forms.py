@@ -27,8 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.core.i18n import LANGUAGE_NAMES
 from lms.courses.package import LOCALES
-from lms.quizzes import parity
-from lms.quizzes.types import Answer, MatchPair, Question, truefalse_answers
+from lms.quizzes import Answer, MatchPair, Question, parity, truefalse_answers
 
 SLUG = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Use lowercase letters, digits and single hyphens."))
 QUESTION_ID = Regexp(

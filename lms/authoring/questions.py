@@ -9,9 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from lms.courses.package import translations
-from lms.quizzes import aiken, gift
-from lms.quizzes.gift_dump import dump_question
-from lms.quizzes.types import Question
+from lms.quizzes import Question, aiken, dump_question, gift
 
 QTYPES = (
     "multichoice",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from lms.quizzes.types import Answer, Question, QuizSyntaxError
+from lms.quizzes.questions import Answer, Question, QuizSyntaxError
 
 _WS = " \t\n\r\0\x0b"
 _OPTION_RE = re.compile(r"([A-Z])[.)][ \t]+(.*)")

@@ -5,8 +5,9 @@ Used by the demo programme (`flask demo programme`), the tests and the benchmark
 
 import random
 
-from lms.quizzes import scoring, services
-from lms.quizzes.models import QUESTION_TYPES, MatchingType
+from lms.quizzes import scoring
+from lms.quizzes.layout import questions_for
+from lms.quizzes.question_types import QUESTION_TYPES, MatchingType
 
 
 def form_for(
@@ -17,7 +18,7 @@ def form_for(
     With `share` below 1, each question is answered right with that probability (drawn from
     `rng`) and wrong otherwise, as a learner who knows part of the material would.
     """
-    questions = services._questions_for(attempt)
+    questions = questions_for(attempt)
     form: dict[str, object] = {}
     for index, entry in enumerate(attempt.layout, start=1):
         question = questions.get(entry["qid"])

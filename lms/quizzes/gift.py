@@ -39,9 +39,10 @@ left of a matching pair, a description with feedback, an infinite number).
 
 from __future__ import annotations
 
+from lms.quizzes.gift_blocks import GiftSyntaxError
 from lms.quizzes.gift_dump import dump
-from lms.quizzes.gift_parse import GiftSyntaxError, iter_items
-from lms.quizzes.types import Answer, MatchPair, Question, QuizSyntaxError
+from lms.quizzes.gift_parse import iter_items
+from lms.quizzes.questions import Answer, MatchPair, Question, QuizSyntaxError
 
 __all__ = [
     "Answer",

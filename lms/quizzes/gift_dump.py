@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable
 from decimal import Decimal
 
-from lms.quizzes.types import DEFAULT_FORMAT, Answer, Question
+from lms.quizzes.questions import DEFAULT_FORMAT, Answer, Question
 
 _ESCAPE = str.maketrans(
     {"\\": "\\\\", "~": "\\~", "=": "\\=", "#": "\\#", "{": "\\{", "}": "\\}", "\n": "\\n"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from lms.quizzes.types import Question
+from lms.quizzes.questions import Question
 
 # Weights are stored as fractions read from percentages such as 33.33333: compare them as
 # Moodle compares grades, to a millionth.

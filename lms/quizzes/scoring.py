@@ -24,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 from babel import numbers as babel_numbers
 from babel.core import UnknownLocaleError
 
-from lms.quizzes.types import FALSE_KEY, TRUE_KEY, Answer, Question
+from lms.quizzes.questions import FALSE_KEY, TRUE_KEY, Answer, Question
 
 # Moodle counts a grade above 0.999999 as right and below 0.000001 as wrong
 # (question_state::graded_state_for_fraction); snapping keeps is_correct honest when

@@ -17,21 +17,20 @@ correlation follows; sums add up across languages, so "overall" needs no query o
 
 from __future__ import annotations
 
-import csv
 import html
 import json
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 import sqlalchemy as sa
 
-from lms.core.spreadsheet import neutralise_csv as neutralise
 from lms.extensions import db
-from lms.quizzes import types
-from lms.quizzes.models import Attempt, Question, Quiz, Response, render_text
+from lms.quizzes.models import Attempt, Question, Quiz, Response
+from lms.quizzes.questions import Question as QuestionData
+from lms.quizzes.rendering import render_text
 
 ALL = ""  # the "language" of the overall figures
 CHOICE_TYPES = ("multichoice", "multiresponse", "truefalse")
@@ -113,7 +112,7 @@ class _Sums:
         return max(-1.0, min(1.0, (self.xy - self.x * self.y / self.n) / math.sqrt(vx * vy)))
 
 
-def plain_text(question: types.Question, limit: int = 160) -> str:
+def plain_text(question: QuestionData, limit: int = 160) -> str:
     """Return a question's text as one plain line."""
     rendered = str(
         render_text(
@@ -137,14 +136,14 @@ def _strip_tags(markup: str) -> str:
     return html.unescape("".join(out))
 
 
-def _right_keys(question: types.Question) -> set[str]:
+def _right_keys(question: QuestionData) -> set[str]:
     if question.qtype == "multiresponse":
         return {a.key for a in question.answers if a.fraction > 0}
     best = max((a.fraction for a in question.answers), default=0)
     return {a.key for a in question.answers if best > 0 and a.fraction == best}
 
 
-def key_position(questions: Iterable[types.Question]) -> tuple[int, int, int] | None:
+def key_position(questions: Iterable[QuestionData]) -> tuple[int, int, int] | None:
     """Return (position, items, of) when most multiple-choice items have their right answer at one place."""
     places = []
     for question in questions:
@@ -191,7 +190,7 @@ def item_analysis(quizzes: Sequence[Quiz], *, phase: str | None = None) -> dict[
     graded = _graded(ids, phase)
 
     # 1. The questions, in the default locale's order.
-    banks: dict[int, list[types.Question]] = defaultdict(list)
+    banks: dict[int, list[QuestionData]] = defaultdict(list)
     for row in db.session.scalars(
         sa.select(Question)
         .where(Question.quiz_id.in_(ids), Question.is_retired.is_(False))
@@ -330,70 +329,3 @@ def _item(number, question, total: _Sums, counts: Counter, position) -> ItemStat
         options=options,
         flags=tuple(flags),
     )
-
-
-CSV_HEADER = (
-    "quiz",
-    "language",
-    "question_number",
-    "question_id",
-    "question_type",
-    "question",
-    "attempts",
-    "facility_percent",
-    "discrimination_percent",
-    "flags",
-    "option_position",
-    "option",
-    "option_right",
-    "option_chosen",
-    "option_share_percent",
-)
-
-
-def _percent(value: float | None) -> str:
-    return "" if value is None else f"{100 * value:.1f}"
-
-
-def write_csv(labelled: Iterable[tuple[str, QuizAnalysis]], out: IO[str]) -> int:
-    """Write the header and rows as CSV to a text stream (open it with "utf-8-sig" for Excel); return the rows."""
-    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
-    writer.writerow(CSV_HEADER)
-    count = 0
-    for row in csv_rows(labelled):
-        writer.writerow(row)
-        count += 1
-    return count
-
-
-def csv_rows(labelled: Iterable[tuple[str, QuizAnalysis]]) -> Iterator[list[str]]:
-    """Yield one row per question option (one per question without options), every language then overall.
-
-    Trainers' texts are neutralised: no cell runs as a spreadsheet formula.
-    """
-    for label, analysis in labelled:
-        for locale in (*analysis.locales, ALL):
-            for item in analysis.items.get(locale, ()):
-                base = [
-                    neutralise(label),
-                    locale or "all",
-                    str(item.number),
-                    item.qid,
-                    item.qtype,
-                    neutralise(item.text),
-                    str(item.attempts),
-                    _percent(item.facility),
-                    _percent(item.discrimination),
-                    " ".join(item.flags),
-                ]
-                if not item.options:
-                    yield [*base, "", "", "", "", ""]
-                for option in item.options:
-                    yield [
-                        *base,
-                        str(option.position),
-                        neutralise(option.text),
-                        "yes" if option.is_right else "no",
-                        str(option.chosen),
-                        _percent(option.share),
-                    ]

@@ -1,5 +1,5 @@
 """The tests answer attempts with the product's own helper (also used by the demo programme)."""
 
-from lms.quizzes.answering import form_for
+from lms.quizzes.services import form_for
 
 __all__ = ["form_for"]

@@ -7,7 +7,7 @@ import pytest
 
 from lms.quizzes import gift
 from lms.quizzes.gift import Answer, GiftSyntaxError, MatchPair, Question, QuizSyntaxError
-from lms.quizzes.types import QTYPES, truefalse_answers
+from lms.quizzes.questions import QTYPES, truefalse_answers
 
 CORPUS = Path(__file__).parent / "gift_corpus"
 CORPUS_FILES = sorted(CORPUS.glob("*.gift"))

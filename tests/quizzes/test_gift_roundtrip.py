@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from lms.quizzes import gift
 from lms.quizzes.gift import Answer, MatchPair, Question
-from lms.quizzes.types import FORMATS
+from lms.quizzes.questions import FORMATS
 
 CORPUS_FILES = sorted((Path(__file__).parent / "gift_corpus").glob("*.gift"))
 WS = " \t\n\r\0\x0b"

@@ -11,13 +11,13 @@ import sqlalchemy as sa
 
 from lms.extensions import db as _db
 from lms.quizzes import services
+from lms.quizzes.item_csv import csv_rows
 from lms.quizzes.models import Attempt, Response
 from lms.quizzes.statistics import (
     ALL,
     ANSWER_POSITION,
     EVERYONE_RIGHT,
     WRONG_OPTION_PREFERRED,
-    csv_rows,
     key_position,
 )
 

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from lms.accounts.models import Role
+from lms.core.errors import DomainError
 from lms.extensions import db as _db
 from lms.quizzes import services
 from lms.quizzes.models import Attempt, Question, Quiz
@@ -268,11 +269,12 @@ def test_max_attempts_is_enforced(make_quiz, make_user):
     for _ in range(2):
         attempt = services.start_attempt(user, quiz, "en")
         services.submit_attempt(user, attempt, answer_all(attempt, right=False))
-    assert services.attempts_left(user, quiz) == 0
-    with pytest.raises(services.NoAttemptsLeft):
+    assert services.best_result(user, quiz).attempts_left == 0
+    with pytest.raises(services.NoAttemptsLeft) as refused:
         services.start_attempt(user, quiz, "en")
-    assert services.attempts_left(make_user(), quiz) == 2
-    assert services.attempts_left(user, make_quiz()) is None
+    assert refused.value.status == 409
+    assert services.best_result(make_user(), quiz).attempts_left == 2
+    assert services.best_result(user, make_quiz()).attempts_left is None
 
 
 def test_a_locale_without_a_bank_falls_back_to_the_default(make_quiz, make_user):
@@ -322,8 +324,9 @@ def test_submitting_someone_elses_attempt_is_refused(make_quiz, make_user):
     quiz = make_quiz()
     owner, other = make_user(), make_user()
     attempt = services.start_attempt(owner, quiz, "en")
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(services.NotAllowed) as refused:
         services.submit_attempt(other, attempt, answer_all(attempt))
+    assert refused.value.status == 404  # answered as if the attempt did not exist
     assert attempt.submitted_at is None
 
 
@@ -343,7 +346,7 @@ def test_grading_highest_keeps_the_best_attempt(make_quiz, make_user):
     take(user, quiz, False)
     result = services.best_result(user, quiz)
     assert (result.score, result.graded_number, result.is_passed) == (100, 1, True)
-    assert result.attempts_used == 2 and services.has_passed(user, quiz)
+    assert result.attempts_used == 2 and result.has_passed
 
 
 def test_grading_last_keeps_the_last_attempt_but_a_pass_stays(make_quiz, make_user):
@@ -353,7 +356,7 @@ def test_grading_last_keeps_the_last_attempt_but_a_pass_stays(make_quiz, make_us
     take(user, quiz, False)
     result = services.best_result(user, quiz)
     assert (result.score, result.graded_number, result.is_passed) == (0, 2, False)
-    assert result.has_passed and services.has_passed(user, quiz)
+    assert result.has_passed
 
 
 def test_results_for_many_quizzes_use_one_query(make_quiz, make_user, db):
@@ -477,6 +480,38 @@ def test_essays_wait_for_a_mark_and_the_mark_is_final(make_quiz, make_user, db):
     with pytest.raises(services.AlreadyMarked):
         services.mark_essay(trainer, response, 1.0)
     assert services.pending_essays(quiz) == []
+
+
+def test_managers_mark_essays_too_and_the_refusal_names_who_may(make_quiz, make_user):
+    quiz = make_quiz({"en": ESSAY_BANK})
+    learner, manager = make_user(), make_user(role=Role.MANAGER)
+    attempt = services.start_attempt(learner, quiz, "en")
+    name = fields(services.attempt_view(attempt))["plan"].name
+    services.submit_attempt(learner, attempt, {name: "Map the actors."})
+    response = services.get_response(services.pending_essays(quiz)[0].response_id)
+    with pytest.raises(services.NotAllowed) as refused:
+        services.mark_essay(make_user(), response, 1.0)
+    assert refused.value.status == 403
+    assert refused.value.message == "Only trainers and programme managers mark essays."
+    services.mark_essay(manager, response, 1.0)
+    assert response.fraction == 1.0 and response.marked_by_id == manager.id
+    with pytest.raises(services.AlreadyMarked) as again:
+        services.mark_essay(manager, response, 0.5)
+    assert again.value.status == 409
+
+
+def test_quiz_errors_are_domain_errors_with_their_status():
+    assert issubclass(services.QuizError, DomainError)
+    statuses = {
+        services.QuizError: 400,
+        services.InvalidSubmission: 400,
+        services.BankError: 400,
+        services.NotAllowed: 403,
+        services.NoAttemptsLeft: 409,
+        services.AlreadyMarked: 409,
+    }
+    assert {cls: cls.status for cls in statuses} == statuses
+    assert services.InvalidSubmission("q1: unknown choice").message == "q1: unknown choice"
 
 
 def test_an_empty_essay_needs_no_marker(make_quiz, make_user):

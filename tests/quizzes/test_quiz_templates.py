@@ -10,8 +10,8 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 import lms.quizzes
 from lms.accounts.models import Role
+from lms.authoring.forms import EssayMarkForm
 from lms.quizzes import services
-from lms.quizzes.forms import MarkEssayForm
 
 TEMPLATES = Path(lms.quizzes.__file__).parent / "templates"
 
@@ -206,7 +206,7 @@ def test_an_essay_can_be_marked_and_the_summary_follows(app, quiz, make_user, db
     attempt = submitted(learner, quiz)
     essay = services.pending_essays(quiz)[0]
     with app.test_request_context("/"):
-        form = MarkEssayForm(meta={"csrf": False})
+        form = EssayMarkForm(meta={"csrf": False})  # the form the essay page passes
         html = render(
             app,
             '{% from "quizzes/_marking.html" import essay_marking %}{{ essay_marking(essay, form, "/mark") }}',

@@ -10,8 +10,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from lms.core.images import MAX_PIXELS, MAX_TOTAL_PIXELS, pixel_problem
-from lms.quizzes import gift, parity
-from lms.quizzes.types import Question
+from lms.quizzes import Question, gift, parity
 
 from .model import MEDIA_MAX_BYTES, Problem
 

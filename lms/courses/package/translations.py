@@ -14,9 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from lms.quizzes import gift
-from lms.quizzes.gift_dump import dump_question
-from lms.quizzes.types import Question
+from lms.quizzes import Question, dump_question, gift
 
 from .model import Problem
 
