@@ -79,18 +79,7 @@ def last_name_used(user) -> str:
 
 def course_certificates(course, viewer) -> list[Certificate]:
     """Return the issued certificates of a course that a manager or admin may see (the ZIP)."""
-    return list(
-        db.session.scalars(
-            sa.select(Certificate)
-            .where(
-                Certificate.course_id == course.id,
-                Certificate.issued_at.is_not(None),
-                scope_clause(viewer),
-            )
-            .options(selectinload(Certificate.course))
-            .order_by(Certificate.issued_at, Certificate.id)
-        )
-    )
+    return list(db.session.scalars(course_certificates_select(course, viewer)))
 
 
 def course_certificates_select(course, viewer, search: str = "") -> sa.Select:
