@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from lms.certificates import services as certificates
 from lms.core.db import utcnow
-from lms.credentials import integrity, keys, vc
+from lms.credentials import baking, integrity, keys, vc, verification
 from lms.credentials.models import Credential
 from lms.extensions import db
 
@@ -214,7 +214,7 @@ def credential_document(credential: Credential, certificate, user) -> dict:
 
 def baked_badge(token: str) -> bytes:
     """Return the badge image (PNG) with the credential baked in."""
-    return vc.bake_png(token)
+    return baking.bake_png(token)
 
 
 def export_for(user) -> list[dict]:
@@ -335,13 +335,13 @@ class SiteResolver:
         return status_list_token(int(number), self.now) if number.isdigit() and len(number) < 9 else None
 
 
-def verify_upload(data: bytes, now: datetime | None = None) -> vc.Outcome:
+def verify_upload(data: bytes, now: datetime | None = None) -> verification.Outcome:
     """Verify a pasted or uploaded credential (VC-JWT, JSON with a proof, or a baked PNG)."""
     try:
-        credential = vc.read_input(data)
+        credential = verification.read_input(data)
     except vc.MalformedCredential as error:
-        return vc.Outcome("malformed", str(error))
+        return verification.Outcome("malformed", str(error))
     key_ring()  # without keys nothing can be checked: say so rather than "unknown issuer"
     if isinstance(credential, dict):
         return integrity.verify_document(credential, SiteResolver(now), now)
-    return vc.verify(credential, SiteResolver(now), now)
+    return verification.verify(credential, SiteResolver(now), now)

@@ -6,7 +6,7 @@ import stat
 
 from PIL import Image
 
-from lms.credentials import services, vc
+from lms.credentials import baking, services, vc
 from tests.core.scripts import assert_only_the_exit_script
 from tests.credentials.conftest import ARABIC_NAME, decode, download, independent_verify
 
@@ -102,7 +102,7 @@ def test_baked_png_holds_the_credential_in_an_openbadgecredential_itxt_chunk(cli
     assert image.format == "PNG"
     assert image.text["openbadgecredential"] == token  # read by Pillow, not by our own parser
     assert data.count(b"iTXt") == 1
-    assert vc.extract_from_png(data) == token
+    assert baking.extract_from_png(data) == token
 
 
 def test_certificate_page_offers_the_downloads_without_javascript(client, certificate):
