@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from lms.certificates import services as certificates
 from lms.core.db import utcnow
+from lms.core.errors import DomainError
 from lms.credentials import baking, integrity, keys, vc, verification
 from lms.credentials.models import Credential
 from lms.extensions import db
@@ -21,12 +22,14 @@ from lms.extensions import db
 STATUS_LIST_LIFETIME = timedelta(days=1)
 
 
-class CredentialError(Exception):
+class CredentialError(DomainError):
     """A credential cannot be issued; the message is for the user."""
 
 
 class KeysUnavailable(CredentialError):
-    """The issuer has no usable signing key (no key file, or a broken one)."""
+    """The issuer has no usable signing key (no key file, or a broken one): try again later (503)."""
+
+    status = 503
 
 
 # The issuer ------------------------------------------------------------------------------------
@@ -94,9 +97,9 @@ def issue(user, certificate, *, with_name: bool) -> dict:
     Sign it with `as_jwt` or `with_proof`.
     """
     if certificate.user_id != getattr(user, "id", None):
-        raise CredentialError(_("Only the certificate's owner can download it as a credential."))
+        raise CredentialError(_("Only the certificate's owner can download it as a credential."), status=403)
     if certificate.status() != "valid":
-        raise CredentialError(_("Only a valid certificate can be downloaded as a credential."))
+        raise CredentialError(_("Only a valid certificate can be downloaded as a credential."), status=409)
     key_ring()  # no key, nothing issued
     credential = _live_credential(certificate, with_name)
     if credential is None:

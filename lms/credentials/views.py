@@ -32,18 +32,20 @@ def _verify_limit() -> str:
     return current_app.config.get("LIMIT_VERIFY_PER_CLIENT", "30 per minute")
 
 
-def _unavailable(message: str):
-    body = render_template("errors/error.html", code=503, title=_("Temporarily unavailable"), message=message)
+@bp.errorhandler(services.KeysUnavailable)
+def _unavailable(error: services.KeysUnavailable):
+    # No signing key: nothing can be signed or checked until an admin restores it.
+    db.session.rollback()
+    body = render_template(
+        "errors/error.html", code=503, title=_("Temporarily unavailable"), message=error.message
+    )
     return body, 503, {"Retry-After": "300"}
 
 
 @bp.get("/.well-known/did.json")
 def did_document():
     """The issuer's DID document (did:web): every public signing key, old ones included."""
-    try:
-        document = services.did_document()
-    except services.KeysUnavailable as error:
-        return _unavailable(str(error))
+    document = services.did_document()
     return Response(
         json.dumps(document, indent=2),
         mimetype="application/did+json",
@@ -54,10 +56,7 @@ def did_document():
 @bp.get("/credentials/status/<int:number>")
 def status_list(number):
     """A revocation status list (BitstringStatusListCredential), signed now, as a VC-JWT."""
-    try:
-        token = services.status_list_token(number)
-    except services.KeysUnavailable as error:
-        return _unavailable(str(error))
+    token = services.status_list_token(number)
     if token is None:
         abort(404)
     return Response(
@@ -93,9 +92,8 @@ def download(certificate_id):
                 if kind == "png"
                 else (token.encode("ascii"), "text/plain", "jwt")
             )
-    except services.KeysUnavailable as error:
-        db.session.rollback()
-        return _unavailable(str(error))
+    except services.KeysUnavailable:
+        raise
     except services.CredentialError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -155,10 +153,7 @@ def verify():
     if not data.strip():
         form.pasted.errors = [_("Paste a credential or choose a file.")]
         return _public(render_template("credentials/verify.html", form=form, outcome=None, limit=limit), 422)
-    try:
-        outcome = services.verify_upload(data)
-    except services.KeysUnavailable as error:
-        return _unavailable(str(error))
+    outcome = services.verify_upload(data)
     page = render_template(
         "credentials/verify.html",
         form=VerifyForm(formdata=None),
