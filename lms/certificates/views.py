@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 from lms.accounts.permissions import MANAGERS, requires
 from lms.certificates import codes, render, services
 from lms.certificates.forms import CertificateRequestForm, ReissueForm, RevokeForm
+from lms.core.errors import handle_domain_error
 from lms.core.i18n import language_name
 from lms.core.pagination import paginate, search_text
 from lms.core.safety import download_name
@@ -29,12 +30,9 @@ bp = Blueprint("certificates", __name__, template_folder="templates")
 
 @bp.errorhandler(services.Unavailable)
 def _unavailable(error: services.Unavailable):
-    # Nothing was issued: say so, and when to come back.
-    db.session.rollback()
-    body = render_template(
-        "errors/error.html", code=503, title=_("Temporarily unavailable"), message=error.message
-    )
-    return body, 503, {"Retry-After": "300"}
+    # Nothing was issued: the generic page with the message, and when to come back.
+    body, status = handle_domain_error(error)
+    return body, status, {"Retry-After": "300"}
 
 
 def _verify_limit() -> str:

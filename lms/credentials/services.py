@@ -1,6 +1,7 @@
 """Credential services: the issuer's identity and keys, issuing, status lists, verification."""
 
 import hashlib
+import json
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,8 @@ from lms.credentials.models import Credential
 from lms.extensions import db
 
 STATUS_LIST_LIFETIME = timedelta(days=1)
+# The files a credential downloads as.
+FORMATS = {"json", "jwt", "png"}
 
 
 class CredentialError(DomainError):
@@ -90,13 +93,18 @@ def _live_credential(certificate, with_name: bool) -> Credential | None:
     )
 
 
+def is_owner(user, certificate) -> bool:
+    """Tell whether a user owns a certificate: only they may have it as a credential."""
+    return certificate.user_id == getattr(user, "id", None)
+
+
 def issue(user, certificate, *, with_name: bool) -> dict:
     """Return the certificate's credential (unsigned), issuing it if needed (flushes).
 
     Only the certificate's owner may; the name printed on it is disclosed only `with_name`.
     Sign it with `as_jwt` or `with_proof`.
     """
-    if certificate.user_id != getattr(user, "id", None):
+    if not is_owner(user, certificate):
         raise CredentialError(_("Only the certificate's owner can download it as a credential."), status=403)
     if certificate.status() != "valid":
         raise CredentialError(_("Only a valid certificate can be downloaded as a credential."), status=409)
@@ -220,6 +228,26 @@ def baked_badge(token: str) -> bytes:
     return baking.bake_png(token)
 
 
+def download(user, certificate, kind: str, *, with_name: bool) -> tuple[bytes, str, str]:
+    """Return the certificate's credential as a file: (data, MIME type, extension); flushes.
+
+    `kind` is one of FORMATS: JSON with a Data Integrity proof, a VC-JWT, or a PNG with the VC-JWT baked in.
+    """
+    document = issue(user, certificate, with_name=with_name)
+    if kind == "json":
+        return (
+            json.dumps(with_proof(document), ensure_ascii=False, indent=2).encode("utf-8"),
+            "application/vc+ld+json",
+            "json",
+        )
+    token = as_jwt(document)
+    return (
+        (baked_badge(token), "image/png", "png")
+        if kind == "png"
+        else (token.encode("ascii"), "text/plain", "jwt")
+    )
+
+
 def export_for(user) -> list[dict]:
     """Return the learner's credentials (what is stored about them) for their data download."""
     owned = {c.id: c for c in certificates.my_certificates(user)}
@@ -266,11 +294,7 @@ def _on_reissued(certificate, **_extra) -> None:
 
 
 def _certificate_page(certificate, viewer=None, **_extra):
-    if (
-        viewer is None
-        or certificate.user_id != getattr(viewer, "id", None)
-        or certificate.status() != "valid"
-    ):
+    if viewer is None or not is_owner(viewer, certificate) or certificate.status() != "valid":
         return None
     return Markup(render_template("credentials/_download.html", certificate=certificate))  # noqa: S704
 

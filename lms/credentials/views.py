@@ -7,13 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.certificates import services as certificates
+from lms.core.errors import handle_domain_error
 from lms.credentials import services, vc
 from lms.credentials.forms import DownloadForm, VerifyForm
 from lms.extensions import db, limiter
 
 bp = Blueprint("credentials", __name__, template_folder="templates")
 
-FORMATS = {"json", "jwt", "png"}
 FORM_OVERHEAD = 16 * 1024  # the other fields and multipart boundaries of the verify form
 
 
@@ -34,12 +34,9 @@ def _verify_limit() -> str:
 
 @bp.errorhandler(services.KeysUnavailable)
 def _unavailable(error: services.KeysUnavailable):
-    # No signing key: nothing can be signed or checked until an admin restores it.
-    db.session.rollback()
-    body = render_template(
-        "errors/error.html", code=503, title=_("Temporarily unavailable"), message=error.message
-    )
-    return body, 503, {"Retry-After": "300"}
+    # No signing key until an admin restores it: the generic page, and when to come back.
+    body, status = handle_domain_error(error)
+    return body, status, {"Retry-After": "300"}
 
 
 @bp.get("/.well-known/did.json")
@@ -71,27 +68,16 @@ def status_list(number):
 def download(certificate_id):
     """The learner's certificate as an Open Badge: JSON with a Data Integrity proof, a VC-JWT, or a baked PNG."""
     certificate = certificates.get_certificate(certificate_id)
-    if certificate is None or certificate.user_id != current_user.id:
+    if certificate is None or not services.is_owner(current_user, certificate):
         abort(404)  # someone else's certificate is "not found", so ids reveal nothing
     form = DownloadForm()
     kind = request.form.get("format", "json")
-    if not form.validate_on_submit() or kind not in FORMATS:
+    if not form.validate_on_submit() or kind not in services.FORMATS:
         abort(400)
     try:
-        document = services.issue(current_user, certificate, with_name=form.with_name.data)
-        if kind == "json":
-            data, mimetype, extension = (
-                json.dumps(services.with_proof(document), ensure_ascii=False, indent=2).encode("utf-8"),
-                "application/vc+ld+json",
-                "json",
-            )
-        else:
-            token = services.as_jwt(document)
-            data, mimetype, extension = (
-                (services.baked_badge(token), "image/png", "png")
-                if kind == "png"
-                else (token.encode("ascii"), "text/plain", "jwt")
-            )
+        data, mimetype, extension = services.download(
+            current_user, certificate, kind, with_name=form.with_name.data
+        )
     except services.KeysUnavailable:
         raise
     except services.CredentialError as error:
