@@ -65,8 +65,10 @@ def scope_clause(user) -> sa.ColumnElement[bool]:
 
 
 def in_scope(user, certificate: Certificate) -> bool:
-    """Tell whether a user may manage (revoke, reissue, list) this certificate: admins, and
-    managers whose scope covers its learner."""
+    """Tell whether a user may manage (list, revoke, reissue) this certificate.
+
+    Admins manage every certificate; managers, those of the learners their scope covers.
+    """
     if not has_role(user, MANAGERS):
         return False
     return bool(
