@@ -1,10 +1,4 @@
-"""Certificate pages: request, download, public verification, revocation."""
-
-import hashlib
-import io
-import logging
-import re
-import zipfile
+"""Certificate pages: request, download, public verification, revocation, a course's list."""
 
 from flask import (
     Blueprint,
@@ -20,19 +14,25 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
+from lms.accounts.permissions import MANAGERS, requires
 from lms.certificates import codes, render, services
 from lms.certificates.forms import CertificateRequestForm, ReissueForm, RevokeForm
+from lms.core.errors import handle_domain_error
 from lms.core.i18n import language_name
+from lms.core.pagination import paginate, search_text
 from lms.core.safety import download_name
 from lms.courses import services as courses
 from lms.extensions import db, limiter
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
-log = logging.getLogger(__name__)
 
-UNAVAILABLE = (services.StorageFailed, services.RenderFailed)
+
+@bp.errorhandler(services.Unavailable)
+def _unavailable(error: services.Unavailable):
+    # Nothing was issued: the generic page with the message, and when to come back.
+    body, status = handle_domain_error(error)
+    return body, status, {"Retry-After": "300"}
 
 
 def _verify_limit() -> str:
@@ -58,25 +58,11 @@ def _visible_or_404(certificate_id: int):
     return certificate
 
 
-def _require_staff() -> None:
-    if not services.is_staff(current_user):
-        abort(403)
-
-
 def _managed_or_404(certificate_id: int):
     # Out of the manager's organisations is "not found", as for learners; their own is 403.
-    _require_staff()
-    certificate = services.get_certificate(certificate_id)
-    if certificate is None or not services.can_see(current_user, certificate):
-        abort(404)
-    if not services.in_scope(current_user, certificate):
-        abort(403)
+    certificate = _visible_or_404(certificate_id)
+    services.require_in_scope(current_user, certificate)
     return certificate
-
-
-def _unavailable(message: str):
-    body = render_template("errors/error.html", code=503, title=_("Temporarily unavailable"), message=message)
-    return body, 503, {"Retry-After": "300"}
 
 
 def _language_choices(course) -> list[tuple[str, str]]:
@@ -126,9 +112,8 @@ def request_certificate(slug):
         )
     try:
         certificate = services.request_certificate(current_user, course, name, form.locale.data)
-    except UNAVAILABLE as error:
-        db.session.rollback()
-        return _unavailable(str(error))
+    except services.Unavailable:
+        raise
     except services.CertificateError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -178,11 +163,7 @@ def download(certificate_id):
     certificate = _visible_or_404(certificate_id)
     if not certificate.is_issued:
         abort(404)
-    try:
-        data = services.pdf_for_download(certificate)
-    except UNAVAILABLE as error:
-        db.session.rollback()
-        return _unavailable(str(error))
+    data = services.pdf_for_download(certificate)
     db.session.commit()  # only a restored file changed anything
     filename = f"certificate-{certificate.course.slug}-{codes.format_code(certificate.code)}.pdf"
     filename = download_name(filename, current_user)  # "document.pdf" in discreet mode
@@ -197,7 +178,7 @@ def download(certificate_id):
 
 
 @bp.post("/certificates/<int:certificate_id>/revoke")
-@login_required
+@requires(MANAGERS)
 def revoke(certificate_id):
     """Revoke a certificate with a reason (managers and admins)."""
     certificate = _managed_or_404(certificate_id)
@@ -216,7 +197,7 @@ def revoke(certificate_id):
 
 
 @bp.post("/certificates/<int:certificate_id>/reissue")
-@login_required
+@requires(MANAGERS)
 def reissue(certificate_id):
     """Render a certificate again, lifting any revocation (managers and admins)."""
     certificate = _managed_or_404(certificate_id)
@@ -226,9 +207,8 @@ def reissue(certificate_id):
         if not form.validate_on_submit():
             raise services.CertificateError(_("Give the name and the language to print."))
         old_file = services.reissue(current_user, certificate, name=form.name.data, locale=form.locale.data)
-    except UNAVAILABLE as error:
-        db.session.rollback()
-        return _unavailable(str(error))
+    except services.Unavailable:
+        raise
     except services.CertificateError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -240,92 +220,34 @@ def reissue(certificate_id):
 
 
 @bp.get("/certificates/courses/<slug>/")
-@login_required
+@requires(MANAGERS)
 def course_list(slug):
-    """Every certificate of a course, for managers and admins."""
-    _require_staff()
+    """The certificates of a course a manager or admin manages, paged, searchable by learner."""
     course = courses.get_course(slug) or abort(404)
+    search = search_text()
+    page = paginate(services.course_certificates_select(course, current_user, search))
     rows = [
         (c, c.status(), codes.format_code(c.code), render.text_direction_of(c.name_on_certificate))
-        for c in services.course_certificates(course, current_user)
+        for c in page.items
     ]
-    return render_template("certificates/course_list.html", course=course, rows=rows, locale=_locale())
+    return render_template(
+        "certificates/course_list.html", course=course, rows=rows, page=page, search=search, locale=_locale()
+    )
 
 
 @bp.get("/certificates/courses/<slug>/certificates.zip")
-@login_required
+@requires(MANAGERS)
 def course_zip(slug):
     """Every valid or expired certificate of a course as one ZIP, streamed (managers and admins)."""
-    _require_staff()
     course = courses.get_course(slug) or abort(404)
-    entries = []
-    root = services.storage_dir()
-    for certificate in services.course_certificates(course, current_user):
-        if certificate.revoked_at is not None:
-            continue
-        when = certificate.issued_at.timetuple()[:6]
-        path = root / certificate.pdf_path if certificate.pdf_path else None
-        if path is None or not path.is_file():
-            # Lost from storage: render it for the archive now, before streaming, store nothing.
-            data = render.render_certificate(services.certificate_data(certificate))
-            entries.append((_zip_name(certificate), when, data, None))
-        else:
-            entries.append((_zip_name(certificate), when, path, certificate.pdf_sha256))
-    # The stream holds plain data only (names, paths, digests): no session, no app context.
     return Response(
-        _zip_stream(entries),
+        services.course_archive(course, current_user),
         mimetype="application/zip",
         headers={
             "Content-Disposition": f'attachment; filename="certificates-{course.slug}.zip"',
             "Cache-Control": "no-store",
         },
     )
-
-
-class _ZipSink(io.RawIOBase):
-    """A write-only stream that hands back what the ZIP writer wrote since the last call."""
-
-    def __init__(self):
-        super().__init__()
-        self._chunks: list[bytes] = []
-        self._position = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:
-        self._chunks.append(bytes(data))
-        self._position += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self._position
-
-    def take(self) -> bytes:
-        data, self._chunks = b"".join(self._chunks), []
-        return data
-
-
-_UNSAFE_FILENAME = re.compile(r"[^\w\- ]+")
-
-
-def _zip_name(certificate) -> str:
-    name = _UNSAFE_FILENAME.sub("_", certificate.name_on_certificate).strip(" _")[:60] or "certificate"
-    return f"{name}-{codes.format_code(certificate.code)}.pdf"
-
-
-def _zip_stream(entries):
-    sink = _ZipSink()
-    # PDFs are compressed already: store them; memory holds one certificate at a time.
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
-        for filename, when, source, digest in entries:
-            data = source if isinstance(source, bytes) else source.read_bytes()
-            if digest is not None and hashlib.sha256(data).hexdigest() != digest:
-                log.error("certificate file %s does not match its checksum: left out of the ZIP", source.name)
-                continue
-            archive.writestr(zipfile.ZipInfo(filename, date_time=when), data)
-            yield sink.take()
-    yield sink.take()
 
 
 # Public verification ---------------------------------------------------------------------------
@@ -359,39 +281,3 @@ def verify(code):
     if result is None:
         return _public(render_template("certificates/verify_form.html", typed=code[:80], not_found=True), 404)
     return _public(render_template("certificates/verify.html", v=result))
-
-
-# Panels for other pages ------------------------------------------------------------------------
-
-
-def my_certificates_panel(user) -> Markup:
-    """The "My learning" panel: the learner's certificates and pending requests."""
-    certificates = services.my_certificates(user)
-    if not certificates:
-        return Markup("")
-    return Markup(  # noqa: S704 - rendered by an autoescaping template
-        render_template(
-            "certificates/my_certificates.html",
-            certificates=certificates,
-            codes=codes,
-            locale=_locale(),
-        )
-    )
-
-
-def course_panel(user, course) -> Markup:
-    """The course page's certificate box: request, pending, or the certificate itself."""
-    if not course.has_certificate or not getattr(user, "is_authenticated", False):
-        return Markup("")
-    if not services.can_request(user, course):
-        return Markup("")
-    return Markup(  # noqa: S704 - rendered by an autoescaping template
-        render_template(
-            "certificates/course_panel.html",
-            course=course,
-            certificates=[c for c in services.course_certificates_of(user, course) if c.is_issued],
-            current=services.current_certificate(user, course),
-            pending=services.pending_request(user, course),
-            completed=services.is_completed(user, course),
-        )
-    )

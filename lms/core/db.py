@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -51,6 +52,23 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """Return the current time, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+def insert_ignore(session, table: sa.Table, values: dict | list[dict], conflict_columns: list[str]):
+    """Return an INSERT of one row (or a list of rows) that skips rows clashing on `conflict_columns`.
+
+    "INSERT ... ON CONFLICT DO NOTHING" on SQLite and PostgreSQL: two requests that insert the
+    same row at once both succeed and one row is left, with no IntegrityError to recover from.
+    `conflict_columns` must be covered by a unique constraint of `table`.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        insert = postgresql.insert
+    elif dialect == "sqlite":
+        insert = sqlite.insert
+    else:
+        raise NotImplementedError(dialect)
+    return insert(table).values(values).on_conflict_do_nothing(index_elements=conflict_columns)
 
 
 _WROTE = "tamkeen-wrote"

@@ -12,15 +12,13 @@ from datetime import UTC, datetime
 from functools import cache
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pyld import jsonld
 
-from lms.credentials import vc
+from lms.credentials import vc, verification
 from lms.credentials.keys import _BASE58, base58btc
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
-MULTIKEY_ED25519 = b"\xed\x01"
 _ALPHABET = _BASE58
 
 
@@ -34,22 +32,6 @@ def unbase58btc(text: str) -> bytes:
         number = number * 58 + index
     body = number.to_bytes((number.bit_length() + 7) // 8, "big")
     return b"\0" * (len(text) - len(text.lstrip("1"))) + body
-
-
-def multikey(public: Ed25519PublicKey) -> str:
-    """Return an Ed25519 public key as a Multikey publicKeyMultibase (z6Mk...)."""
-    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return "z" + base58btc(MULTIKEY_ED25519 + raw)
-
-
-def public_from_multikey(value: str) -> Ed25519PublicKey:
-    """Return the Ed25519 key of a publicKeyMultibase, or raise ValueError."""
-    if not value.startswith("z"):
-        raise ValueError("not base58btc multibase")
-    raw = unbase58btc(value[1:])
-    if not raw.startswith(MULTIKEY_ED25519) or len(raw) != 34:
-        raise ValueError("not an Ed25519 Multikey")
-    return Ed25519PublicKey.from_public_bytes(raw[2:])
 
 
 @cache
@@ -153,28 +135,30 @@ def _public_from_jwk(jwk: dict | None) -> Ed25519PublicKey | None:
         return None
 
 
-def verify_document(document: dict, resolver: vc.Resolver, now: datetime | None = None) -> vc.Outcome:
+def verify_document(
+    document: dict, resolver: verification.Resolver, now: datetime | None = None
+) -> verification.Outcome:
     """Verify a JSON credential with an embedded eddsa-rdfc-2022 proof, then its content."""
     now = now or datetime.now(UTC)
-    issuer = vc.issuer_id(document)
+    issuer = verification.issuer_id(document)
     if not isinstance(issuer, str):
-        return vc.Outcome("malformed", "The credential names no issuer.")
+        return verification.Outcome("malformed", "The credential names no issuer.")
     methods = resolver.keys_for(issuer)
     if methods is None:
-        return vc.Outcome(
+        return verification.Outcome(
             "unknown_issuer", f"The issuer {issuer[:200]} is not one this verifier knows.", document
         )
     try:
         reason = check_proof(document, lambda method: _public_from_jwk(methods.get(method)))
     except vc.MalformedCredential as error:
-        return vc.Outcome("malformed", str(error))
+        return verification.Outcome("malformed", str(error))
     if reason is not None:
         if reason.startswith("unknown key"):
-            return vc.Outcome(
+            return verification.Outcome(
                 "unknown_issuer",
                 "The credential was signed with a key its issuer does not publish.",
                 document,
             )
         status = "tampered" if reason.startswith("The signature") else "malformed"
-        return vc.Outcome(status, reason, document)
-    return vc.check_content(document, resolver, now)
+        return verification.Outcome(status, reason, document)
+    return verification.check_content(document, resolver, now)

@@ -14,11 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from joserfc.jwk import OKPKey
 
 FILE_VERSION = 1
 
 
+# The multicodec prefix of an Ed25519 public key.
+MULTIKEY_ED25519 = b"\xed\x01"
 _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
@@ -30,6 +33,12 @@ def base58btc(data: bytes) -> str:
         number, rest = divmod(number, 58)
         out = _BASE58[rest] + out
     return "1" * (len(data) - len(data.lstrip(b"\0"))) + out
+
+
+def multikey(public: Ed25519PublicKey) -> str:
+    """Return an Ed25519 public key as a Multikey publicKeyMultibase (z6Mk...)."""
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return "z" + base58btc(MULTIKEY_ED25519 + raw)
 
 
 class KeyFileError(Exception):
@@ -51,8 +60,7 @@ class SigningKey:
     @property
     def multikey(self) -> str:
         """Return the public half as a Multikey publicKeyMultibase (z6Mk...)."""
-        raw = self.key.public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        return "z" + base58btc(b"\xed\x01" + raw)
+        return multikey(self.key.public_key)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Credential services: the issuer's identity and keys, issuing, status lists, verification."""
 
 import hashlib
+import json
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -14,19 +15,24 @@ from markupsafe import Markup
 
 from lms.certificates import services as certificates
 from lms.core.db import utcnow
-from lms.credentials import integrity, keys, vc
+from lms.core.errors import DomainError
+from lms.credentials import baking, integrity, keys, vc, verification
 from lms.credentials.models import Credential
 from lms.extensions import db
 
 STATUS_LIST_LIFETIME = timedelta(days=1)
+# The files a credential downloads as.
+FORMATS = {"json", "jwt", "png"}
 
 
-class CredentialError(Exception):
+class CredentialError(DomainError):
     """A credential cannot be issued; the message is for the user."""
 
 
 class KeysUnavailable(CredentialError):
-    """The issuer has no usable signing key (no key file, or a broken one)."""
+    """The issuer has no usable signing key (no key file, or a broken one): try again later (503)."""
+
+    status = 503
 
 
 # The issuer ------------------------------------------------------------------------------------
@@ -87,16 +93,21 @@ def _live_credential(certificate, with_name: bool) -> Credential | None:
     )
 
 
+def is_owner(user, certificate) -> bool:
+    """Tell whether a user owns a certificate: only they may have it as a credential."""
+    return certificate.user_id == getattr(user, "id", None)
+
+
 def issue(user, certificate, *, with_name: bool) -> dict:
     """Return the certificate's credential (unsigned), issuing it if needed (flushes).
 
     Only the certificate's owner may; the name printed on it is disclosed only `with_name`.
     Sign it with `as_jwt` or `with_proof`.
     """
-    if certificate.user_id != getattr(user, "id", None):
-        raise CredentialError(_("Only the certificate's owner can download it as a credential."))
+    if not is_owner(user, certificate):
+        raise CredentialError(_("Only the certificate's owner can download it as a credential."), status=403)
     if certificate.status() != "valid":
-        raise CredentialError(_("Only a valid certificate can be downloaded as a credential."))
+        raise CredentialError(_("Only a valid certificate can be downloaded as a credential."), status=409)
     key_ring()  # no key, nothing issued
     credential = _live_credential(certificate, with_name)
     if credential is None:
@@ -214,7 +225,27 @@ def credential_document(credential: Credential, certificate, user) -> dict:
 
 def baked_badge(token: str) -> bytes:
     """Return the badge image (PNG) with the credential baked in."""
-    return vc.bake_png(token)
+    return baking.bake_png(token)
+
+
+def download(user, certificate, kind: str, *, with_name: bool) -> tuple[bytes, str, str]:
+    """Return the certificate's credential as a file: (data, MIME type, extension); flushes.
+
+    `kind` is one of FORMATS: JSON with a Data Integrity proof, a VC-JWT, or a PNG with the VC-JWT baked in.
+    """
+    document = issue(user, certificate, with_name=with_name)
+    if kind == "json":
+        return (
+            json.dumps(with_proof(document), ensure_ascii=False, indent=2).encode("utf-8"),
+            "application/vc+ld+json",
+            "json",
+        )
+    token = as_jwt(document)
+    return (
+        (baked_badge(token), "image/png", "png")
+        if kind == "png"
+        else (token.encode("ascii"), "text/plain", "jwt")
+    )
 
 
 def export_for(user) -> list[dict]:
@@ -263,11 +294,7 @@ def _on_reissued(certificate, **_extra) -> None:
 
 
 def _certificate_page(certificate, viewer=None, **_extra):
-    if (
-        viewer is None
-        or certificate.user_id != getattr(viewer, "id", None)
-        or certificate.status() != "valid"
-    ):
+    if viewer is None or not is_owner(viewer, certificate) or certificate.status() != "valid":
         return None
     return Markup(render_template("credentials/_download.html", certificate=certificate))  # noqa: S704
 
@@ -335,13 +362,13 @@ class SiteResolver:
         return status_list_token(int(number), self.now) if number.isdigit() and len(number) < 9 else None
 
 
-def verify_upload(data: bytes, now: datetime | None = None) -> vc.Outcome:
+def verify_upload(data: bytes, now: datetime | None = None) -> verification.Outcome:
     """Verify a pasted or uploaded credential (VC-JWT, JSON with a proof, or a baked PNG)."""
     try:
-        credential = vc.read_input(data)
+        credential = verification.read_input(data)
     except vc.MalformedCredential as error:
-        return vc.Outcome("malformed", str(error))
+        return verification.Outcome("malformed", str(error))
     key_ring()  # without keys nothing can be checked: say so rather than "unknown issuer"
     if isinstance(credential, dict):
         return integrity.verify_document(credential, SiteResolver(now), now)
-    return vc.verify(credential, SiteResolver(now), now)
+    return verification.verify(credential, SiteResolver(now), now)

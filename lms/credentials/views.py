@@ -7,13 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.certificates import services as certificates
+from lms.core.errors import handle_domain_error
 from lms.credentials import services, vc
 from lms.credentials.forms import DownloadForm, VerifyForm
 from lms.extensions import db, limiter
 
 bp = Blueprint("credentials", __name__, template_folder="templates")
 
-FORMATS = {"json", "jwt", "png"}
 FORM_OVERHEAD = 16 * 1024  # the other fields and multipart boundaries of the verify form
 
 
@@ -32,18 +32,17 @@ def _verify_limit() -> str:
     return current_app.config.get("LIMIT_VERIFY_PER_CLIENT", "30 per minute")
 
 
-def _unavailable(message: str):
-    body = render_template("errors/error.html", code=503, title=_("Temporarily unavailable"), message=message)
-    return body, 503, {"Retry-After": "300"}
+@bp.errorhandler(services.KeysUnavailable)
+def _unavailable(error: services.KeysUnavailable):
+    # No signing key until an admin restores it: the generic page, and when to come back.
+    body, status = handle_domain_error(error)
+    return body, status, {"Retry-After": "300"}
 
 
 @bp.get("/.well-known/did.json")
 def did_document():
     """The issuer's DID document (did:web): every public signing key, old ones included."""
-    try:
-        document = services.did_document()
-    except services.KeysUnavailable as error:
-        return _unavailable(str(error))
+    document = services.did_document()
     return Response(
         json.dumps(document, indent=2),
         mimetype="application/did+json",
@@ -54,10 +53,7 @@ def did_document():
 @bp.get("/credentials/status/<int:number>")
 def status_list(number):
     """A revocation status list (BitstringStatusListCredential), signed now, as a VC-JWT."""
-    try:
-        token = services.status_list_token(number)
-    except services.KeysUnavailable as error:
-        return _unavailable(str(error))
+    token = services.status_list_token(number)
     if token is None:
         abort(404)
     return Response(
@@ -72,30 +68,18 @@ def status_list(number):
 def download(certificate_id):
     """The learner's certificate as an Open Badge: JSON with a Data Integrity proof, a VC-JWT, or a baked PNG."""
     certificate = certificates.get_certificate(certificate_id)
-    if certificate is None or certificate.user_id != current_user.id:
+    if certificate is None or not services.is_owner(current_user, certificate):
         abort(404)  # someone else's certificate is "not found", so ids reveal nothing
     form = DownloadForm()
     kind = request.form.get("format", "json")
-    if not form.validate_on_submit() or kind not in FORMATS:
+    if not form.validate_on_submit() or kind not in services.FORMATS:
         abort(400)
     try:
-        document = services.issue(current_user, certificate, with_name=form.with_name.data)
-        if kind == "json":
-            data, mimetype, extension = (
-                json.dumps(services.with_proof(document), ensure_ascii=False, indent=2).encode("utf-8"),
-                "application/vc+ld+json",
-                "json",
-            )
-        else:
-            token = services.as_jwt(document)
-            data, mimetype, extension = (
-                (services.baked_badge(token), "image/png", "png")
-                if kind == "png"
-                else (token.encode("ascii"), "text/plain", "jwt")
-            )
-    except services.KeysUnavailable as error:
-        db.session.rollback()
-        return _unavailable(str(error))
+        data, mimetype, extension = services.download(
+            current_user, certificate, kind, with_name=form.with_name.data
+        )
+    except services.KeysUnavailable:
+        raise
     except services.CredentialError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -155,10 +139,7 @@ def verify():
     if not data.strip():
         form.pasted.errors = [_("Paste a credential or choose a file.")]
         return _public(render_template("credentials/verify.html", form=form, outcome=None, limit=limit), 422)
-    try:
-        outcome = services.verify_upload(data)
-    except services.KeysUnavailable as error:
-        return _unavailable(str(error))
+    outcome = services.verify_upload(data)
     page = render_template(
         "credentials/verify.html",
         form=VerifyForm(formdata=None),

@@ -7,7 +7,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from lms.certificates import services
+from lms.certificates import render, services
 from lms.certificates.models import Certificate
 from lms.courses import services as courses
 from lms.extensions import db as _db
@@ -198,7 +198,7 @@ def test_concurrent_requests_give_one_certificate(race_app, tmp_path, monkeypatc
     from lms.accounts import services as accounts
 
     monkeypatch.setitem(race_app.config, "CERTIFICATE_STORAGE", str(tmp_path / "store"))
-    monkeypatch.setattr(services.render, "html_to_pdf", lambda html, **kw: b"%PDF fake")
+    monkeypatch.setattr(render, "html_to_pdf", lambda html, **kw: b"%PDF fake")
     with race_app.app_context():
         courses.import_path(write_course(tmp_path, slug="race-cert", modules=1, lessons_per_module=1))
         user = accounts.register("cert-racer", PASSWORD)

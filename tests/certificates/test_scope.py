@@ -4,6 +4,7 @@ import io
 import zipfile
 
 import pytest
+from flask import Flask
 
 from lms.accounts import services as accounts
 from lms.certificates import services
@@ -90,3 +91,26 @@ def test_programme_managers_and_admins_see_every_certificate(client, two_orgs, m
     make_user(role="admin", username="cert-admin")
     auth.login("cert-admin")
     assert len(_zip_names(client)) == 2
+
+
+def test_the_app_says_which_learners_managers_see(app):
+    # Registered by create_app (reports knows managers' organisations); without it no manager
+    # would see any certificate, so its absence must fail here rather than go unnoticed.
+    assert services.has_learner_scope(app)
+    assert not services.has_learner_scope(Flask("an-app-nobody-registered-for"))
+
+
+def test_with_no_registered_scope_a_manager_sees_nothing_and_an_admin_everything(two_orgs, make_user, course):
+    from lms.certificates.scope import learner_scope_requested
+
+    manager = make_user(role="manager", username="unscoped-manager")
+    reports.grant_scope(None, manager, None)  # the whole programme, once a scope is asked
+    admin = make_user(role="admin", username="unscoped-admin")
+    assert len(services.course_certificates(course, manager)) == 2
+    with learner_scope_requested.muted():
+        assert services.course_certificates(course, manager) == []
+        assert not services.in_scope(manager, two_orgs[2])
+        assert len(services.course_certificates(course, admin)) == 2
+    with pytest.raises(services.NotInScope, match="managers who see this learner") as refused:
+        services.revoke(make_user(username="plain-learner"), two_orgs[2], "not theirs")
+    assert refused.value.status == 403

@@ -69,7 +69,8 @@ def test_a_reissue_that_cannot_be_stored_keeps_the_old_certificate(
     monkeypatch.setattr(os, "replace", full)
     response = client.post_form(f"/certificates/{issued.id}/reissue", {"r-name": "Other", "r-locale": "en"})
     monkeypatch.undo()
-    assert response.status_code == 503
+    assert response.status_code == 503 and response.headers["Retry-After"] == "300"
+    assert "storage is full or failing" in response.get_data(as_text=True)
     db.session.refresh(issued)
     assert (issued.pdf_path, issued.pdf_sha256) == before and issued.name_on_certificate == "Amina Haddad"
     assert (storage / issued.pdf_path).exists()

@@ -4,9 +4,11 @@ import hashlib
 import io
 import stat
 
+import pytest
 from PIL import Image
 
-from lms.credentials import services, vc
+from lms.core.errors import DomainError
+from lms.credentials import baking, services, vc
 from tests.core.scripts import assert_only_the_exit_script
 from tests.credentials.conftest import ARABIC_NAME, decode, download, independent_verify
 
@@ -102,7 +104,7 @@ def test_baked_png_holds_the_credential_in_an_openbadgecredential_itxt_chunk(cli
     assert image.format == "PNG"
     assert image.text["openbadgecredential"] == token  # read by Pillow, not by our own parser
     assert data.count(b"iTXt") == 1
-    assert vc.extract_from_png(data) == token
+    assert baking.extract_from_png(data) == token
 
 
 def test_certificate_page_offers_the_downloads_without_javascript(client, certificate):
@@ -138,9 +140,21 @@ def test_no_key_file_means_503_and_nothing_issued(client, certificate, key_file)
     from tests.certificates.helpers import count
 
     key_file.unlink()
-    assert download(client, certificate.id).status_code == 503
-    assert client.get("/.well-known/did.json").status_code == 503
+    refused = download(client, certificate.id)
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "300"
+    assert "not available on this site just now" in refused.get_data(as_text=True)
+    for path in ("/.well-known/did.json", "/credentials/status/1"):
+        response = client.get(path)
+        assert response.status_code == 503 and response.headers["Retry-After"] == "300"
     assert count(Credential) == 0
+
+
+def test_credential_errors_carry_their_status(certificate, make_user):
+    stranger = make_user(username="not-the-owner")
+    with pytest.raises(services.CredentialError) as refused:
+        services.issue(stranger, certificate, with_name=False)
+    assert refused.value.status == 403 and isinstance(refused.value, DomainError)
+    assert services.KeysUnavailable.status == 503
 
 
 def test_key_file_is_private(db, key_file):

@@ -12,7 +12,7 @@ from PIL import Image
 
 from lms.certificates import services as certificates
 from lms.core.db import utcnow
-from lms.credentials import keys, services, vc
+from lms.credentials import baking, keys, services, vc, verification
 from lms.credentials.models import Credential
 from lms.extensions import db
 from tests.credentials.conftest import ARABIC_NAME, SITE_URL, b64url, decode, download, independent_verify
@@ -104,9 +104,9 @@ def test_expired_credential_says_expired(client, learner, course, fake_pdf, key_
     certificate = certificates.issue_certificate(learner, course, ARABIC_NAME, "ar")
     token = _token(client, certificate)
     later = certificate.expires_at + timedelta(days=1)
-    outcome = vc.verify(token, services.SiteResolver(later), now=later)
+    outcome = verification.verify(token, services.SiteResolver(later), now=later)
     assert outcome.status == "expired", outcome.reason
-    assert vc.verify(token, services.SiteResolver()).status == "valid"
+    assert verification.verify(token, services.SiteResolver()).status == "valid"
 
 
 def _leaves(value, path=()):
@@ -257,7 +257,7 @@ def test_malformed_paste_gets_a_clear_message_never_a_500(client, key_file, data
     [
         _png_without_badge(),
         _png_without_badge()[:30],
-        vc.PNG_SIGNATURE + b"\x00\x00\x00\x05iTXtopenb\x00\x00\x00\x00",
+        baking.PNG_SIGNATURE + b"\x00\x00\x00\x05iTXtopenb\x00\x00\x00\x00",
     ],
 )
 def test_malformed_png_upload_gets_a_clear_message(client, key_file, png):
