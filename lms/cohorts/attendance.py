@@ -24,6 +24,7 @@ from lms.cohorts.models import (
     SessionRegistration,
 )
 from lms.core.db import utcnow
+from lms.core.pagination import contains
 from lms.courses import services as courses
 from lms.courses.models import Course
 from lms.extensions import db
@@ -32,27 +33,40 @@ MAX_UPLOAD_BYTES = 1024 * 1024
 MAX_ROWS = 5000
 
 
-def roster(session: LiveSession) -> list[tuple[User, str | None, SessionAttendance | None]]:
-    """Return the cohort's members with their registration state and attendance (three queries)."""
-    users = list(
-        db.session.scalars(
-            sa.select(User)
-            .join(CohortMember, CohortMember.user_id == User.id)
-            .where(CohortMember.cohort_id == session.cohort_id, User.is_erased.is_(False))
-            .order_by(User.username_key)
-        )
+def roster_query(session: LiveSession, search: str = "") -> sa.Select:
+    """Return the SELECT of a session's roll: the cohort's members by username, found by `search`.
+
+    `search` finds members by username or display name; the view pages the result.
+    """
+    query = (
+        sa.select(User)
+        .join(CohortMember, CohortMember.user_id == User.id)
+        .where(CohortMember.cohort_id == session.cohort_id, User.is_erased.is_(False))
+        .order_by(User.username_key, User.id)
     )
+    if search:
+        query = query.where(sa.or_(contains(User.username, search), contains(User.display_name, search)))
+    return query
+
+
+def roster_rows(
+    session: LiveSession, users: list[User]
+) -> list[tuple[User, str | None, SessionAttendance | None]]:
+    """Return these members with their registration state and attendance (two queries)."""
+    ids = [u.id for u in users]
     states = dict(
         db.session.execute(
             sa.select(SessionRegistration.user_id, SessionRegistration.state).where(
-                SessionRegistration.session_id == session.id
+                SessionRegistration.session_id == session.id, SessionRegistration.user_id.in_(ids)
             )
         ).all()
     )
     marks = {
         a.user_id: a
         for a in db.session.scalars(
-            sa.select(SessionAttendance).where(SessionAttendance.session_id == session.id)
+            sa.select(SessionAttendance).where(
+                SessionAttendance.session_id == session.id, SessionAttendance.user_id.in_(ids)
+            )
         )
     }
     return [(u, states.get(u.id), marks.get(u.id)) for u in users]

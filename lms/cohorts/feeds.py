@@ -1,12 +1,14 @@
-"""The private iCalendar feed: a learner's feed token, whose feed it is, and what it lists."""
+"""iCalendar: the events of sessions, and the private feed (a learner's token, whose it is, what it lists)."""
 
 import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from lms.accounts.models import User
+from lms.cohorts import calendar
 from lms.cohorts.models import LivePreference, LiveSession, SessionRegistration
 from lms.cohorts.preferences import preference
 from lms.core.db import utcnow
@@ -64,3 +66,25 @@ def feed_sessions(user, now: datetime | None = None) -> list[LiveSession]:
             .order_by(LiveSession.starts_at)
         )
     )
+
+
+def calendar_events(sessions, locale: str, with_links_for=None) -> list[calendar.Event]:
+    """Return sessions as iCalendar events in `locale`; the online link where `with_links_for(s)` allows."""
+    site = current_app.config["SITE_URL"].rstrip("/")
+    host = site.split("//", 1)[-1].split("/", 1)[0] or "tamkeen"
+    stamp = utcnow()
+    return [
+        calendar.Event(
+            uid=f"live-session-{s.id}@{host}",
+            title=s.title_in(locale),
+            description=s.description_in(locale),
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
+            time_zone=s.time_zone,
+            location=s.venue,
+            url=s.online_url if with_links_for and with_links_for(s) else "",
+            is_cancelled=s.cancelled_at is not None,
+            stamp=stamp,
+        )
+        for s in sessions
+    ]

@@ -25,7 +25,6 @@ from lms.cohorts.attendance import (
     MAX_UPLOAD_BYTES,
     current_code,
     import_attendance,
-    roster,
     self_mark,
     take_roll,
 )
@@ -53,7 +52,7 @@ from lms.cohorts.requirements import (
     requirements,
     set_requirement,
 )
-from lms.cohorts.sessions import SessionInput, cancel_session, cohort_sessions, create_session, update_session
+from lms.cohorts.sessions import SessionInput, cancel_session, create_session, update_session
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
@@ -70,7 +69,6 @@ __all__ = [
     "cancel_session",
     "certified_live_minutes",
     "cohort_courses",
-    "cohort_sessions",
     "cohorts_teaching",
     "create_session",
     "current_code",
@@ -101,7 +99,6 @@ __all__ = [
     "requirements",
     "revoke_feed",
     "roll_session",
-    "roster",
     "save_preferences",
     "seat_counts",
     "self_mark",

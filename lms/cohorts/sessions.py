@@ -167,12 +167,27 @@ def cancel_session(actor, session: LiveSession) -> int:
     return registered_count(session.id)
 
 
-def cohort_sessions(cohort: Cohort) -> list[LiveSession]:
-    """Return all of a cohort's sessions, soonest first."""
-    return list(
-        db.session.scalars(
-            sa.select(LiveSession)
-            .where(LiveSession.cohort_id == cohort.id)
-            .order_by(LiveSession.starts_at, LiveSession.id)
-        )
+def cohort_sessions_query(cohort: Cohort) -> sa.Select:
+    """Return the SELECT of a cohort's sessions, soonest first (the view pages it)."""
+    return (
+        sa.select(LiveSession)
+        .where(LiveSession.cohort_id == cohort.id)
+        .order_by(LiveSession.starts_at, LiveSession.id)
     )
+
+
+def facilitator_names(session: LiveSession) -> list[str]:
+    """Return the names a session's page shows for its facilitators, guests included, in order."""
+    ids = [f.user_id for f in session.facilitators if f.user_id]
+    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))} if ids else {}
+    return [
+        (users[f.user_id].display_name or users[f.user_id].username) if f.user_id else f.guest_name
+        for f in session.facilitators
+        if not f.user_id or f.user_id in users
+    ]
+
+
+def facilitator_usernames(session: LiveSession) -> list[str]:
+    """Return the usernames of a session's facilitators who have an account (for the edit form)."""
+    ids = [f.user_id for f in session.facilitators if f.user_id]
+    return list(db.session.scalars(sa.select(User.username).where(User.id.in_(ids)))) if ids else []
