@@ -7,20 +7,20 @@ from lms.cohorts.preferences import preference
 from lms.extensions import db
 
 
+def _with_sessions(model, user):
+    """Return the user's rows of `model` (registrations or attendance) with their sessions, by date."""
+    return db.session.execute(
+        sa.select(LiveSession, model)
+        .join(model, model.session_id == LiveSession.id)
+        .where(model.user_id == user.id)
+        .order_by(LiveSession.starts_at)
+    ).tuples()
+
+
 def export_user_data(user) -> dict:
     """Return a learner's live-session data for their download (never the feed token)."""
-    registrations = db.session.execute(
-        sa.select(LiveSession, SessionRegistration)
-        .join(SessionRegistration, SessionRegistration.session_id == LiveSession.id)
-        .where(SessionRegistration.user_id == user.id)
-        .order_by(LiveSession.starts_at)
-    ).tuples()
-    attendance = db.session.execute(
-        sa.select(LiveSession, SessionAttendance)
-        .join(SessionAttendance, SessionAttendance.session_id == LiveSession.id)
-        .where(SessionAttendance.user_id == user.id)
-        .order_by(LiveSession.starts_at)
-    ).tuples()
+    registrations = _with_sessions(SessionRegistration, user)
+    attendance = _with_sessions(SessionAttendance, user)
     pref = preference(user)
     return {
         "registrations": [
