@@ -76,7 +76,6 @@ def session_detail(session_id):
     session = services.member_session(current_user, session_id)
     row = services.registration(current_user, session)
     counts = services.seat_counts([session.id])[session.id]
-    allowed = services.may_take_roll(current_user, session)
     code_form = CodeForm()
     return render_template(
         "cohorts/session.html",
@@ -84,7 +83,8 @@ def session_detail(session_id):
         state=row.state if row is not None and row.state != "cancelled" else None,
         counts=counts,
         show_link=services.may_see_link(current_user, session),
-        is_staff=allowed,
+        takes_roll=services.may_take_roll(current_user, session),
+        runs=services.can_run(current_user, services.get_cohort(session.cohort_id)),
         is_member=services.is_member(current_user, session.cohort_id),
         self_mark_open=session.allows_self_marking
         and codes.in_window(session.starts_at, session.ends_at, utcnow()),

@@ -196,3 +196,16 @@ def test_a_page_of_the_roll_takes_the_same_queries_however_long_the_cohort(clien
         page = client.get(url).get_data(as_text=True)
     assert page.count("checked") == PER_PAGE - 1  # lina (first by username) is not marked
     assert len(many) == len(few), many
+
+
+def test_a_facilitator_is_offered_the_roll_but_not_the_cohorts_staff_links(client, auth, live, db):
+    session = services.create_session(live.manager, live.cohort, session_input(facilitators=["live-trainer"]))
+    _db.session.flush()
+    edit, cancel = f"/live/{session.id}/edit", f"/live/{session.id}/cancel"
+    auth.login("live-trainer")
+    page = client.get(f"/live/{session.id}/").get_data(as_text=True)
+    assert f"/live/{session.id}/roll" in page and edit not in page and cancel not in page
+    assert client.get(edit).status_code == 403
+    auth.login("live-manager")
+    page = client.get(f"/live/{session.id}/").get_data(as_text=True)
+    assert f"/live/{session.id}/roll" in page and edit in page and cancel in page
