@@ -3,6 +3,7 @@ them, and where a learner stands on each task."""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Required, TypedDict, Unpack
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -104,17 +105,17 @@ def get_attachment(submission: Submission, attachment_id: int) -> Attachment | N
     )
 
 
-def submit(
-    user,
-    task: Task,
-    form: Mapping[str, str],
-    *,
-    locale: str,
-    context: str | None = None,
-    attachment: CheckedFile | None = None,
-) -> SubmissionVersion:
-    """Save the draft, then freeze it as a new version for review; over the limit it stays a draft."""
-    submission = save_draft(user, task, form, locale=locale, context=context, attachment=attachment)
+class Where(TypedDict, total=False):
+    """Where a draft is written, as `save_draft` takes it: its language, context and attachment."""
+
+    locale: Required[str]
+    context: str | None
+    attachment: CheckedFile | None
+
+
+def submit(user, task: Task, form: Mapping[str, str], **where: Unpack[Where]) -> SubmissionVersion:
+    """Save the draft (as `save_draft`), then freeze it as a version for review; over the limit, not."""
+    submission = save_draft(user, task, form, **where)
     answers = submission.draft
     if not any(answers.values()):
         raise TaskError(_("Write your answer before you submit it."))
