@@ -114,7 +114,7 @@ class Where(TypedDict, total=False):
 
 
 def submit(user, task: Task, form: Mapping[str, str], **where: Unpack[Where]) -> SubmissionVersion:
-    """Save the draft (as `save_draft`), then freeze it as a version for review; over the limit, not."""
+    """Save the draft (as `save_draft`), then freeze it as a version for review; too long, it stays a draft."""
     submission = save_draft(user, task, form, **where)
     answers = submission.draft
     if not any(answers.values()):
