@@ -12,15 +12,15 @@ def init_app(app) -> None:
     from flask_babel import lazy_gettext as _l
 
     from lms.accounts import services as account_services
-    from lms.cohorts import services, views
+    from lms.cohorts import learner_views, services
     from lms.courses import signals as course_signals
 
     course_signals.add_completion_requirement(
         app, lambda _sender, *, user, course: services.requirement_state(user, course)
     )
     course_signals.add_peer_group(app, lambda _sender, *, user, course: services.peer_group(user, course))
-    account_services.add_me_panel(app, views.upcoming_panel)
-    course_signals.add_course_box(app, views.course_box)
+    account_services.add_me_panel(app, learner_views.upcoming_panel)
+    course_signals.add_course_box(app, learner_views.course_box)
     account_services.add_profile_link(
         app, "cohorts.preferences", _l("Live sessions: time zone, reminders, calendar")
     )

@@ -93,6 +93,11 @@ def signed_in_missing() -> dict[str, int]:
     return {"anonymous": LOGIN, **dict.fromkeys(SIGNED_IN, 404)}
 
 
+def staff_missing() -> dict[str, int]:
+    """Staff pages need a staff role first (learners: 403), then the object (missing: 404)."""
+    return {**signed_in_missing(), "learner": 403}
+
+
 MATRIX: dict[tuple[str, str], list[Case]] = {
     ("cohorts.upcoming", "GET"): [Case(Prepared("/me/live/"), signed_in(200))],
     ("cohorts.preferences", "GET"): [Case("/me/live/settings", signed_in(200))],
@@ -128,7 +133,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("cohorts.cohort_sessions", "GET"): [
         Case(Prepared("/cohorts/{own_cohort}/live/"), staff(200)),
-        Case("/cohorts/999999/live/", signed_in_missing(), label="missing"),
+        Case("/cohorts/999999/live/", staff_missing(), label="missing"),
     ],
     ("cohorts.new_session", "GET"): [Case(Prepared("/cohorts/{own_cohort}/live/new"), staff(200))],
     ("cohorts.new_session", "POST"): [
@@ -149,7 +154,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("cohorts.edit_session", "GET"): [
         Case(Prepared("/live/{own_session}/edit"), staff(200)),
-        Case("/live/999999/edit", signed_in_missing(), label="missing"),
+        Case("/live/999999/edit", staff_missing(), label="missing"),
     ],
     ("cohorts.edit_session", "POST"): [
         Case(
@@ -169,7 +174,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("cohorts.cancel_session", "POST"): [
         Case(Prepared("/live/{own_session}/cancel"), staff(303)),
-        Case("/live/999999/cancel", signed_in_missing(), label="missing"),
+        Case("/live/999999/cancel", staff_missing(), label="missing"),
     ],
     ("cohorts.roll", "GET"): [Case(Prepared("/live/{own_session}/roll"), staff(200))],
     ("cohorts.roll", "POST"): [

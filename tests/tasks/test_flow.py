@@ -285,3 +285,13 @@ def test_a_cohort_members_work_is_peer_reviewed_within_the_cohort(
         "member-b": f"task-course#cohort-{cohort.id}",
         "outsider": "task-course",
     }
+
+
+def test_task_errors_carry_their_http_status():
+    from lms.core.errors import ConflictError, DomainError
+
+    assert issubclass(tasks.TaskError, DomainError) and tasks.TaskError("x").status == 422
+    assert tasks.OverWordLimit("x").status == 422
+    refused = tasks.AlreadyReviewed("Already reviewed.")
+    assert isinstance(refused, ConflictError) and isinstance(refused, tasks.TaskError)
+    assert refused.status == 409 and refused.message == "Already reviewed."
