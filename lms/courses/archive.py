@@ -11,6 +11,8 @@ import zlib
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from lms.core.errors import DomainError
+
 MAX_BYTES = 50 * 1024 * 1024
 MAX_FILES = 2000
 _CHUNK = 64 * 1024
@@ -20,12 +22,8 @@ _METADATA_FOLDER = "__MACOSX"
 _METADATA_FILE = ".DS_Store"
 
 
-class ArchiveError(ValueError):
-    """A zip archive that is refused; nothing is left extracted."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class ArchiveError(DomainError, ValueError):
+    """A zip archive that is refused (400); nothing is left extracted; `message` says why."""
 
 
 def _check_name(name: str) -> PurePosixPath:

@@ -8,8 +8,6 @@ from lms.courses.activities import (
     activity_iri,
     course_activity,
     learning_context,
-    lesson_activity,
-    module_activity,
 )
 from lms.courses.catalog import (
     QuizItems,
@@ -30,7 +28,6 @@ from lms.courses.enrolment import (
     get_enrolment,
     learner_progress,
     my_enrolments,
-    touch,
 )
 from lms.courses.errors import CourseError, ImportRefused, ModuleLocked, NotEnrolled
 from lms.courses.importer import (
@@ -41,22 +38,18 @@ from lms.courses.importer import (
     export_course,
     import_package,
     import_path,
-    queue_handbooks,
     read_package,
 )
 from lms.courses.lessons import (
-    course_media,
     get_lesson,
     get_media,
     lesson_contents,
-    media_sizes,
     render_lesson,
 )
 from lms.courses.models import Course, Enrolment
 from lms.courses.progress import (
     ModuleState,
     done_slugs,
-    extra_requirements,
     learner_states,
     mark_lesson_done,
     module_states,
@@ -89,14 +82,12 @@ __all__ = [
     "continue_lessons",
     "course_activity",
     "course_files",
-    "course_media",
     "course_quizzes",
     "courses_by_slug",
     "courses_dir",
     "done_slugs",
     "enroll",
     "export_course",
-    "extra_requirements",
     "get_course",
     "get_enrolment",
     "get_lesson",
@@ -108,16 +99,12 @@ __all__ = [
     "learner_progress",
     "learner_states",
     "learning_context",
-    "lesson_activity",
     "lesson_contents",
     "lesson_page",
     "load_outline",
     "mark_lesson_done",
-    "media_sizes",
-    "module_activity",
     "module_states",
     "my_enrolments",
-    "queue_handbooks",
     "quiz_results",
     "quiz_status",
     "read_package",
@@ -129,6 +116,5 @@ __all__ = [
     "task_places",
     "task_status",
     "topics",
-    "touch",
     "update_completion",
 ]

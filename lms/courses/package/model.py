@@ -6,6 +6,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from lms.core.errors import DomainError
+
 SCHEMA_VERSION = 1
 LOCALES = ("en", "ar", "fr", "es", "tr")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -28,7 +30,7 @@ class Problem:
         return f"{self.path}:{self.line}: {self.message}"
 
 
-class PackageError(ValueError):
+class PackageError(DomainError, ValueError):
     """A course package that cannot be loaded; `problems` lists every reason."""
 
     def __init__(self, problems: list[Problem]) -> None:
