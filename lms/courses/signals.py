@@ -54,6 +54,11 @@ course_imported = _signals.signal(
 )
 
 
+def send_course_imported(app: Flask, course: Course, package: CoursePackage) -> None:
+    """Tell the subscribers of `app` that `course` was just imported from `package`."""
+    course_imported.send(app, course=course, package=package)
+
+
 class CourseImportedReceiver(Protocol):
     """What a `course_imported` receiver looks like."""
 
@@ -64,11 +69,6 @@ class CourseImportedReceiver(Protocol):
 def on_course_imported(app: Flask, receiver: CourseImportedReceiver) -> None:
     """Subscribe `receiver` to the imports of this application (not of other instances)."""
     course_imported.connect(receiver, sender=app, weak=False)
-
-
-def send_course_imported(app: Flask, course: Course, package: CoursePackage) -> None:
-    """Tell the subscribers of `app` that `course` was just imported from `package`."""
-    course_imported.send(app, course=course, package=package)
 
 
 # Completion requirements -----------------------------------------------------------------------
