@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from lms.courses import services
-from lms.courses.views import _course_locale, _course_or_404, _module_with, _require_enrolment, _states, bp
+from lms.courses.views import _course_locale, _course_or_404, _module_with, _require_enrolment, bp
 from lms.extensions import db
 from lms.quizzes import services as quizzes
 
@@ -71,7 +71,7 @@ def quiz_attempt(slug, module_slug, number):
     result_url = url_for("courses.quiz_result", slug=slug, module_slug=module_slug, number=number)
     if request.method == "POST":
         _submit(attempt)
-        _done, states = _states(course, modules)
+        _done, states = services.learner_states(current_user, course, modules)
         services.update_completion(current_user, course, states)
         db.session.commit()
         return redirect(result_url, 303)
@@ -123,7 +123,7 @@ def _assessment(slug: str):
 
 def _all_modules_complete(course) -> bool:
     modules = services.load_outline(course)
-    _done, states = _states(course, modules)
+    _done, states = services.learner_states(current_user, course, modules)
     return all(s.is_complete for s in states)
 
 

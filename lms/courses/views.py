@@ -43,10 +43,6 @@ def _course_or_404(slug: str):
     return services.get_published_course(slug) or abort(404)
 
 
-def _states(course, modules):
-    return services.learner_states(current_user, course, modules)
-
-
 def _course_locale(course) -> str:
     """Return the user's language if the course is taught in it, else the course's default."""
     locale = _locale()
@@ -60,7 +56,7 @@ def _module_with(slug: str, module_slug: str, part: str):
     module = next((m for m in modules if m.slug == module_slug), None)
     if module is None or getattr(module, part) is None:
         abort(404)
-    _done, states = _states(course, modules)
+    _done, states = services.learner_states(current_user, course, modules)
     state = next(s for s in states if s.module.id == module.id)
     return course, modules, module, state
 
@@ -111,7 +107,7 @@ def detail(slug):
     course = _course_or_404(slug)
     modules = services.load_outline(course)
     enrolment = services.get_enrolment(current_user, course)
-    done, states = _states(course, modules)
+    done, states = services.learner_states(current_user, course, modules)
     return render_template(
         "courses/course.html",
         course=course,
