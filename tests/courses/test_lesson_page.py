@@ -78,3 +78,24 @@ def test_queries_cold_and_warm(app, course, make_user):
     # Cold: standing, course, modules and lessons, media sizes, the lesson's content. Warm: the
     # standing alone; another lesson of a warm outline: its content once.
     assert counts == [5, 1, 2]
+
+
+def test_marking_done_needs_enrolment_and_an_open_module_and_says_what_comes_next(db, tmp_path, make_user):
+    services.import_path(write_course(tmp_path, slug="stepped", requires_previous=True))
+    course = services.get_course("stepped")
+    learner = make_user(username="stepping-learner")
+    with pytest.raises(services.NotEnrolled):
+        services.mark_lesson_done(learner, course, "module-1", "m1-lesson-1")
+    services.enroll(learner, course)
+    with pytest.raises(NotFoundError):
+        services.mark_lesson_done(learner, course, "module-2", "m1-lesson-1")
+    with pytest.raises(services.ModuleLocked):
+        services.mark_lesson_done(learner, course, "module-2", "m2-lesson-1")
+    lesson, following = services.mark_lesson_done(learner, course, "module-1", "m1-lesson-1")
+    assert (lesson.slug, following.slug) == ("m1-lesson-1", "m1-lesson-2")
+    lesson, following = services.mark_lesson_done(learner, course, "module-1", "m1-lesson-2")
+    assert following.slug == "m2-lesson-1"  # the next module, now open
+    services.mark_lesson_done(learner, course, "module-2", "m2-lesson-1")
+    _lesson, following = services.mark_lesson_done(learner, course, "module-2", "m2-lesson-2")
+    assert following is None
+    assert services.get_enrolment(learner, course).completed_at is not None
