@@ -11,8 +11,6 @@ import zlib
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from lms.core.errors import DomainError
-
 MAX_BYTES = 50 * 1024 * 1024
 MAX_FILES = 2000
 _CHUNK = 64 * 1024
@@ -22,8 +20,12 @@ _METADATA_FOLDER = "__MACOSX"
 _METADATA_FILE = ".DS_Store"
 
 
-class ArchiveError(DomainError, ValueError):
-    """A zip archive that is refused (400); nothing is left extracted; `message` says why."""
+class ArchiveError(ValueError):
+    """A zip archive that is refused; nothing is left extracted."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def _check_name(name: str) -> PurePosixPath:

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from lms.core.errors import DomainError
-from lms.courses import archive, package, services
+from lms.courses import services
 from lms.courses.models import Course
 from tests.courses.course_builder import write_course
 from tests.courses.test_learner_path import count_queries
@@ -71,8 +71,6 @@ def test_a_course_nobody_enrolled_in_has_no_learners(two_courses):
         (services.ImportRefused("x"), 409),
         (services.NotEnrolled("x"), 403),
         (services.ModuleLocked(), 403),
-        (archive.ArchiveError("x"), 400),
-        (package.PackageError([]), 400),
     ],
 )
 def test_course_errors_are_domain_errors_with_their_status(error, status):

@@ -6,8 +6,6 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from lms.core.errors import DomainError
-
 SCHEMA_VERSION = 1
 LOCALES = ("en", "ar", "fr", "es", "tr")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -30,7 +28,7 @@ class Problem:
         return f"{self.path}:{self.line}: {self.message}"
 
 
-class PackageError(DomainError, ValueError):
+class PackageError(ValueError):
     """A course package that cannot be loaded; `problems` lists every reason."""
 
     def __init__(self, problems: list[Problem]) -> None:
