@@ -14,7 +14,8 @@ from flask import current_app, render_template
 
 from lms.core.i18n import text_direction
 from lms.core.pdf import FONT_STACK, FONT_STACK_ARABIC, font_face_css, render_pdf
-from lms.courses import services
+from lms.courses.catalog import get_course, load_outline
+from lms.courses.lessons import course_media, lesson_contents, render_lesson
 from lms.courses.models import Course, Module
 from lms.extensions import jobs
 
@@ -23,7 +24,7 @@ REQUEUE_AFTER_SECONDS = 600  # a queued render not done by then is queued again 
 
 
 def _render(course: Course, modules: list[Module], locale: str, title: str) -> bytes:
-    contents = services.lesson_contents(course, modules, locale)
+    contents = lesson_contents(course, modules, locale)
     chapters = []
     for module in modules:
         lessons = []
@@ -34,12 +35,12 @@ def _render(course: Course, modules: list[Module], locale: str, title: str) -> b
             lessons.append(
                 {
                     "title": content.title,
-                    "html": services.render_lesson(content.body_md, course.slug),
+                    "html": render_lesson(content.body_md, course.slug),
                     "is_fallback": content.locale != locale,
                 }
             )
         chapters.append({"title": module.title_in(locale), "lessons": lessons})
-    media = {f"media/{course.slug}/{m.name}": (m.data, m.content_type) for m in services.course_media(course)}
+    media = {f"media/{course.slug}/{m.name}": (m.data, m.content_type) for m in course_media(course)}
     html = render_template(
         "courses/handbook.html",
         title=title,
@@ -55,7 +56,7 @@ def _render(course: Course, modules: list[Module], locale: str, title: str) -> b
 
 def render_course(course: Course, locale: str) -> bytes:
     """Render every module of a course as one PDF."""
-    modules = services.load_outline(course)
+    modules = load_outline(course)
     return _render(course, modules, locale, course.title_in(locale))
 
 
@@ -85,7 +86,7 @@ def stored(course: Course, module_slug: str, locale: str) -> Path | None:
 def queue_all(course: Course) -> int:
     """Queue the rendering of every handbook of a course (each locale: course and modules)."""
     count = 0
-    scopes = [WHOLE_COURSE] + [module.slug for module in services.load_outline(course)]
+    scopes = [WHOLE_COURSE] + [module.slug for module in load_outline(course)]
     for locale in course.locales:
         for module_slug in scopes:
             _queue(course, module_slug, locale)
@@ -114,7 +115,7 @@ def _queue(course: Course, module_slug: str, locale: str) -> None:
 @jobs.job(retries=3, retry_delay=30, timeout=600)
 def render_handbook(slug: str, version: int, module_slug: str, locale: str) -> None:
     """Render one handbook and store it (a newer version of the course makes the job moot)."""
-    course = services.get_course(slug)
+    course = get_course(slug)
     if course is None:  # removed, or its import rolled back: a request queues it again if needed
         return
     if course.version < version:
@@ -126,7 +127,7 @@ def render_handbook(slug: str, version: int, module_slug: str, locale: str) -> N
     if target.is_file():
         return
     if module_slug:
-        module = next((m for m in services.load_outline(course) if m.slug == module_slug), None)
+        module = next((m for m in load_outline(course) if m.slug == module_slug), None)
         if module is None:
             return
         data = render_module(course, module, locale)

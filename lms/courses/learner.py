@@ -13,8 +13,8 @@ from functools import cache
 import sqlalchemy as sa
 
 from lms.core.db import DirectQuery
-from lms.courses import services
 from lms.courses.models import Course, Enrolment, LessonProgress, Module
+from lms.courses.progress import module_states
 from lms.extensions import db
 from lms.quizzes import services as quiz_services
 from lms.tasks import services as task_services
@@ -99,5 +99,5 @@ def is_locked(modules, module, progress: Progress) -> bool:
     """Tell whether a module is locked for this learner (its previous module is not complete)."""
     passed = {m.id: m.quiz_id in progress.passed_quiz_ids for m in modules if m.quiz_id is not None}
     unapproved = dict.fromkeys(progress.unapproved_module_ids, False)
-    states = services.module_states(modules, set(progress.done), passed, unapproved)
+    states = module_states(modules, set(progress.done), passed, unapproved)
     return next(s for s in states if s.module is module).is_locked

@@ -14,7 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 
-from lms.courses import services
+from lms.courses.lessons import media_sizes, render_lesson
 from lms.courses.models import Course, Lesson, LessonContent, Module, text_in
 from lms.extensions import db
 
@@ -134,7 +134,7 @@ def _load(key: tuple[int, str, datetime]) -> CourseOutline:
             module.lessons.append(
                 LessonItem(row.lesson_id, row.lesson_slug, row.sequence, row.lesson_titles, module)
             )
-    sizes = services.media_sizes(course_id)
+    sizes = media_sizes(course_id)
     return CourseOutline(
         key, course.slug, course.default_locale, course.titles, list(modules.values()), sizes
     )
@@ -165,7 +165,7 @@ def lesson_page(outline: CourseOutline, lesson: LessonItem, locale: str) -> Less
         locale=content.locale,
         is_fallback=content.locale != locale,
         title=content.title,
-        html=services.render_lesson(content.body_md, outline.slug, outline.media_sizes),
+        html=render_lesson(content.body_md, outline.slug, outline.media_sizes),
         previous=outline.lesson_at(lesson.sequence - 1),
         next=outline.lesson_at(lesson.sequence + 1),
         is_outdated=content.is_outdated and content.locale != outline.default_locale,

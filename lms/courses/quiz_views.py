@@ -11,52 +11,23 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from lms.courses import services
-from lms.courses.views import _course_or_404, _states, bp
+from lms.courses.views import _course_locale, _course_or_404, _module_with, _require_enrolment, bp
 from lms.extensions import db
 from lms.quizzes import services as quizzes
-
-
-def _locale(course) -> str:
-    locale = str(get_locale())
-    return locale if locale in course.locales else course.default_locale
-
-
-def _module_quiz(slug: str, module_slug: str):
-    """Return (course, modules, module, state), checking the module belongs to the course."""
-    course = _course_or_404(slug)
-    modules = services.load_outline(course)
-    module = next((m for m in modules if m.slug == module_slug), None)
-    if module is None or module.quiz is None:
-        abort(404)
-    _done, states = _states(course, modules)
-    state = next(s for s in states if s.module.id == module.id)
-    return course, modules, module, state
-
-
-def _require_enrolment(course):
-    enrolment = services.get_enrolment(current_user, course)
-    if enrolment is None:
-        flash(_("Enrol in the course first."), "error")
-        abort(redirect(url_for("courses.detail", slug=course.slug), 303))
-    return enrolment
 
 
 def _submit(attempt) -> None:
     """Hand in the posted answers once; a tampered form is a 400 that records nothing."""
     if not FlaskForm().validate_on_submit():
         abort(400)
-    try:
-        quizzes.submit_attempt(current_user, attempt, request.form, typed_in=str(get_locale()))
-    except quizzes.InvalidSubmission:
-        db.session.rollback()
-        abort(400)
+    quizzes.submit_attempt(current_user, attempt, request.form, typed_in=str(get_locale()))
 
 
 @bp.get("/courses/<slug>/<module_slug>/quiz")
 @login_required
 def quiz(slug, module_slug):
     """A module quiz: what it asks, the learner's attempts and a button to start."""
-    course, _modules, module, state = _module_quiz(slug, module_slug)
+    course, _modules, module, state = _module_with(slug, module_slug, "quiz")
     enrolment = services.get_enrolment(current_user, course)
     return render_template(
         "courses/quiz.html",
@@ -76,12 +47,11 @@ def quiz(slug, module_slug):
 @login_required
 def quiz_start(slug, module_slug):
     """Start (or resume) an attempt at a module quiz."""
-    course, _modules, module, state = _module_quiz(slug, module_slug)
+    course, _modules, module, state = _module_with(slug, module_slug, "quiz")
     _require_enrolment(course)
-    if state.is_locked:
-        abort(403)
+    services.require_unlocked(state)
     try:
-        attempt = quizzes.start_attempt(current_user, module.quiz, _locale(course))
+        attempt = quizzes.start_attempt(current_user, module.quiz, _course_locale(course))
     except quizzes.QuizError as error:  # no attempts left, or too busy to hand out a number
         db.session.rollback()
         flash(str(error), "error")
@@ -96,12 +66,12 @@ def quiz_start(slug, module_slug):
 @login_required
 def quiz_attempt(slug, module_slug, number):
     """Answer an attempt (GET shows the form, POST hands it in once)."""
-    course, modules, module, _state = _module_quiz(slug, module_slug)
+    course, modules, module, _state = _module_with(slug, module_slug, "quiz")
     attempt = quizzes.get_attempt(current_user, module.quiz, number) or abort(404)
     result_url = url_for("courses.quiz_result", slug=slug, module_slug=module_slug, number=number)
     if request.method == "POST":
         _submit(attempt)
-        _done, states = _states(course, modules)
+        _done, states = services.learner_states(current_user, course, modules)
         services.update_completion(current_user, course, states)
         db.session.commit()
         return redirect(result_url, 303)
@@ -122,7 +92,7 @@ def quiz_attempt(slug, module_slug, number):
 @login_required
 def quiz_result(slug, module_slug, number):
     """The result of a submitted attempt, with the feedback the quiz allows."""
-    course, _modules, module, _state = _module_quiz(slug, module_slug)
+    course, _modules, module, _state = _module_with(slug, module_slug, "quiz")
     attempt = quizzes.get_attempt(current_user, module.quiz, number) or abort(404)
     if not attempt.is_submitted:
         return redirect(
@@ -153,7 +123,7 @@ def _assessment(slug: str):
 
 def _all_modules_complete(course) -> bool:
     modules = services.load_outline(course)
-    _done, states = _states(course, modules)
+    _done, states = services.learner_states(current_user, course, modules)
     return all(s.is_complete for s in states)
 
 
@@ -188,7 +158,7 @@ def assessment_start(slug, phase):
         flash(_("The final knowledge check opens when every module is complete."), "error")
         return redirect(url_for("courses.assessment", slug=slug), 303)
     try:
-        attempt = quizzes.start_attempt(current_user, quiz, _locale(course), phase=phase)
+        attempt = quizzes.start_attempt(current_user, quiz, _course_locale(course), phase=phase)
     except quizzes.QuizError as error:
         db.session.rollback()
         flash(str(error), "error")

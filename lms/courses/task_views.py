@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 
 from lms.core.downloads import send_download
 from lms.courses import services, signals
-from lms.courses.views import _course_or_404, _states, bp
+from lms.courses.views import _course_locale, _module_with, _require_enrolment, bp
 from lms.extensions import db
 from lms.tasks import files
 from lms.tasks import services as tasks
@@ -27,23 +27,6 @@ FILE_REFUSALS = {
     ),
     "encrypted": lambda: _("The file is encrypted or protected by a password: attach it without one."),
 }
-
-
-def _locale(course) -> str:
-    locale = str(get_locale())
-    return locale if locale in course.locales else course.default_locale
-
-
-def _module_task(slug: str, module_slug: str):
-    """Return (course, modules, module, state), checking the module belongs to the course."""
-    course = _course_or_404(slug)
-    modules = services.load_outline(course)
-    module = next((m for m in modules if m.slug == module_slug), None)
-    if module is None or module.task is None:
-        abort(404)
-    _done, states = _states(course, modules)
-    state = next(s for s in states if s.module.id == module.id)
-    return course, modules, module, state
 
 
 def _page(course, module, state, submission, *, draft=None, status=200):
@@ -79,7 +62,7 @@ def _page(course, module, state, submission, *, draft=None, status=200):
 @login_required
 def task(slug, module_slug):
     """A practice task: the brief, the answer form (or the version waiting), and the feedback."""
-    course, _modules, module, state = _module_task(slug, module_slug)
+    course, _modules, module, state = _module_with(slug, module_slug, "task")
     return _page(course, module, state, tasks.get_submission(current_user, module.task))
 
 
@@ -87,21 +70,18 @@ def task(slug, module_slug):
 @login_required
 def task_save(slug, module_slug):
     """Save the draft, or submit it as a new version; a refused submit keeps the draft."""
-    course, modules, module, state = _module_task(slug, module_slug)
+    course, modules, module, state = _module_with(slug, module_slug, "task")
     if not FlaskForm().validate_on_submit():
         abort(400)
-    if services.get_enrolment(current_user, course) is None:
-        flash(_("Enrol in the course first."), "error")
-        return redirect(url_for("courses.detail", slug=slug), 303)
-    if state.is_locked:
-        abort(403)
+    _require_enrolment(course)
+    services.require_unlocked(state)
     action = request.form.get("action")
     if action not in ("save", "submit"):
         abort(400)
     here = url_for("courses.task", slug=slug, module_slug=module_slug)
     # Peers review work of the same course and, for a cohort's member, of the same cohort.
     group = signals.peer_group_for(current_app._get_current_object(), current_user, course)
-    where = {"locale": _locale(course), "context": f"{course.slug}#{group}" if group else course.slug}
+    where = {"locale": _course_locale(course), "context": f"{course.slug}#{group}" if group else course.slug}
     upload = request.files.get("attachment")
     checked = None
     if upload is not None and upload.filename and module.task.has_attachments:
@@ -149,7 +129,7 @@ def task_save(slug, module_slug):
 @login_required
 def task_attachment(slug, module_slug, attachment_id):
     """Download an attachment of one's own submission."""
-    _course, _modules, module, _state = _module_task(slug, module_slug)
+    _course, _modules, module, _state = _module_with(slug, module_slug, "task")
     submission = tasks.get_submission(current_user, module.task) or abort(404)
     attachment = tasks.get_attachment(submission, attachment_id) or abort(404)
     return send_download(attachment.data, attachment.content_type, attachment.filename)
@@ -159,7 +139,7 @@ def task_attachment(slug, module_slug, attachment_id):
 @login_required
 def task_peer_request(slug, module_slug):
     """Ask for one's share of other learners' work to review (after submitting one's own)."""
-    _course, _modules, module, _state = _module_task(slug, module_slug)
+    _course, _modules, module, _state = _module_with(slug, module_slug, "task")
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
@@ -178,7 +158,7 @@ def task_peer_request(slug, module_slug):
 @login_required
 def task_peer(slug, module_slug, assignment_id):
     """Review another learner's work, anonymised: scores and a comment, advice only."""
-    course, _modules, module, _state = _module_task(slug, module_slug)
+    course, _modules, module, _state = _module_with(slug, module_slug, "task")
     assignment = tasks.get_peer_assignment(current_user, module.task, assignment_id) or abort(404)
     here = url_for("courses.task_peer", slug=slug, module_slug=module_slug, assignment_id=assignment_id)
     if request.method == "POST":

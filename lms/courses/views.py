@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from lms.core.i18n import language_name
 from lms.core.safety import download_name
-from lms.courses import handbook, learner, outline, services, signals
+from lms.courses import handbook, services, signals
 from lms.extensions import db
 
 bp = Blueprint("courses", __name__, template_folder="templates")
@@ -43,14 +43,31 @@ def _course_or_404(slug: str):
     return services.get_published_course(slug) or abort(404)
 
 
-def _states(course, modules):
-    done = services.done_slugs(current_user, course)
-    return done, services.module_states(
-        modules,
-        done,
-        services.quiz_status(current_user, modules),
-        services.task_status(current_user, modules),
-    )
+def _course_locale(course) -> str:
+    """Return the user's language if the course is taught in it, else the course's default."""
+    locale = _locale()
+    return locale if locale in course.locales else course.default_locale
+
+
+def _module_with(slug: str, module_slug: str, part: str):
+    """Return (course, modules, module, state) of a module with a ``part`` ("quiz" or "task"), else 404."""
+    course = _course_or_404(slug)
+    modules = services.load_outline(course)
+    module = next((m for m in modules if m.slug == module_slug), None)
+    if module is None or getattr(module, part) is None:
+        abort(404)
+    _done, states = services.learner_states(current_user, course, modules)
+    state = next(s for s in states if s.module.id == module.id)
+    return course, modules, module, state
+
+
+def _require_enrolment(course):
+    """Return the user's enrolment; without one, go back to the course page saying to enrol first."""
+    enrolment = services.get_enrolment(current_user, course)
+    if enrolment is None:
+        flash(_("Enrol in the course first."), "error")
+        abort(redirect(url_for("courses.detail", slug=course.slug), 303))
+    return enrolment
 
 
 @bp.get("/courses/")
@@ -90,7 +107,7 @@ def detail(slug):
     course = _course_or_404(slug)
     modules = services.load_outline(course)
     enrolment = services.get_enrolment(current_user, course)
-    done, states = _states(course, modules)
+    done, states = services.learner_states(current_user, course, modules)
     return render_template(
         "courses/course.html",
         course=course,
@@ -128,30 +145,27 @@ def enroll(slug):
 @bp.get("/courses/<slug>/<module_slug>/<lesson_slug>")
 def lesson(slug, module_slug, lesson_slug):
     """A lesson in the learner's language, or the course's default language with a note."""
-    key, standing = learner.standing(slug, current_user)
-    course = outline.published_outline(key or abort(404), slug)
-    item = course.find_lesson(module_slug, lesson_slug) or abort(404)
-    if learner.is_locked(course.modules, item.module, standing):
+    locale = _locale()
+    try:
+        view = services.lesson_page(current_user, slug, module_slug, lesson_slug, locale)
+    except services.ModuleLocked:
         flash(_("Finish the previous module first: this one builds on it."), "error")
         return redirect(url_for("courses.detail", slug=slug), 303)
-    locale = _locale()
-    page = outline.lesson_page(course, item, locale) or abort(404)
-    body_top, body_bottom = _lesson_body(course, page, locale)
+    body_top, body_bottom = _lesson_body(view.course, view.page, locale)
     html = render_template(
         "courses/lesson.html",
-        course=course,
-        page=page,
+        course=view.course,
+        page=view.page,
         body_top=body_top,
         body_bottom=body_bottom,
-        is_done=item.slug in standing.done,
-        enrolment=standing.is_enrolled,
+        is_done=view.is_done,
+        enrolment=view.is_enrolled,
         locale=locale,
         language_name=language_name,
     )
-    if standing.is_enrolled and standing.last_lesson_slug != item.slug:
-        # Only when the learner moves to another lesson: a reload writes nothing. After
-        # rendering: a commit expires the signed-in user, whom the page would read again.
-        services.record_lesson_read(current_user, standing.enrolment_id, course, item, locale)
+    if view.moves_place:
+        # After rendering: a commit expires the signed-in user, whom the page would read again.
+        services.record_lesson_read(current_user, view.enrolment_id, view.course, view.lesson, locale)
         db.session.commit()
     return html
 
@@ -171,21 +185,13 @@ def _lesson_body(course, page, locale: str) -> tuple[str, str]:
 def mark_done(slug, module_slug, lesson_slug):
     """Mark a lesson as done and go to the next one."""
     course = _course_or_404(slug)
-    lesson = services.get_lesson(course, module_slug, lesson_slug) or abort(404)
-    modules = services.load_outline(course)
-    _done, states = _states(course, modules)
-    if next(s for s in states if s.module.id == lesson.module_id).is_locked:
-        abort(403)
     try:
-        services.record_lesson_done(current_user, course, lesson)
-    except services.CourseError as error:
+        lesson, following = services.mark_lesson_done(current_user, course, module_slug, lesson_slug)
+    except services.NotEnrolled as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("courses.detail", slug=slug), 303)
-    done, states = _states(course, modules)
-    services.update_completion(current_user, course, states)
     db.session.commit()
-    following = next((x for m in modules for x in m.lessons if x.sequence == lesson.sequence + 1), None)
     if following is not None and following.module_id == lesson.module_id:
         target = url_for(
             "courses.lesson", slug=slug, module_slug=following.module.slug, lesson_slug=following.slug

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from lms.courses import services
+from lms.courses import importer, services
 from lms.courses.models import Course, CourseFile, Lesson, LessonContent, LessonProgress, Module
 from tests.courses.course_builder import write_course
 
@@ -70,7 +70,7 @@ def test_import_is_all_or_nothing(app, db, tmp_path, monkeypatch):
     def explode(*_args):
         raise RuntimeError("disk fell off half-way")
 
-    monkeypatch.setattr(services, "_replace_files", explode)
+    monkeypatch.setattr(importer, "_replace_files", explode)
     runner = app.test_cli_runner()
     result = runner.invoke(args=["courses", "import", str(folder)])
     assert result.exit_code != 0

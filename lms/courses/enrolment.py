@@ -1,0 +1,150 @@
+"""Enrolments: enrolling, where a learner is in a course, and who is enrolled with what done."""
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
+
+from lms.accounts.models import User
+from lms.core.db import utcnow
+from lms.courses.activities import course_activity
+from lms.courses.models import Course, Enrolment, Lesson, LessonProgress
+from lms.extensions import db
+from lms.records import services as records
+
+
+def get_enrolment(user, course: Course) -> Enrolment | None:
+    """Return the user's enrolment in a course, or None."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(
+        sa.select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+    )
+
+
+def _insert_ignore(table, values: dict, conflict_columns: list[str]):
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return (
+            postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+        )
+    if dialect == "sqlite":
+        return sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+    raise NotImplementedError(dialect)
+
+
+def enroll(user, course: Course) -> Enrolment:
+    """Enrol a learner; enrolling twice (even at once) is harmless."""
+    now = utcnow()
+    db.session.execute(
+        _insert_ignore(
+            Enrolment.__table__,
+            {
+                "user_id": user.id,
+                "course_id": course.id,
+                "enrolled_at": now,
+                "last_activity_at": now,
+                "registration": str(uuid.uuid4()),
+            },
+            ["user_id", "course_id"],
+        )
+    )
+    enrolment = get_enrolment(user, course)
+    if enrolment.enrolled_at == now:
+        records.record(
+            user,
+            "registered",
+            course_activity(course.slug, course.titles),
+            context=records.Context(registration=enrolment.registration),
+        )
+    return enrolment
+
+
+def touch(enrolment_id: int, lesson_slug: str) -> str | None:
+    """Remember where the learner is, for "continue where you left off"; return the registration."""
+    return db.session.execute(
+        sa.update(Enrolment)
+        .where(Enrolment.id == enrolment_id)
+        .values(last_activity_at=utcnow(), last_lesson_slug=lesson_slug)
+        .returning(Enrolment.registration)
+    ).scalar()
+
+
+def my_enrolments(user) -> list[tuple[Enrolment, int]]:
+    """Return the user's enrolments with their lessons-done counts, in two queries."""
+    enrolments = db.session.scalars(
+        sa.select(Enrolment)
+        .where(Enrolment.user_id == user.id)
+        .options(selectinload(Enrolment.course))
+        .order_by(Enrolment.last_activity_at.desc())
+    ).all()
+    counts = _lessons_done(LessonProgress.course_id, LessonProgress.user_id == user.id)
+    return [(e, counts.get(e.course_id, 0)) for e in enrolments]
+
+
+def continue_lessons(enrolments: Iterable[Enrolment]) -> dict[int, Lesson]:
+    """Return, per course id, the lesson each enrolment was last at (two queries in all)."""
+    pairs = [(e.course_id, e.last_lesson_slug) for e in enrolments if e.last_lesson_slug]
+    if not pairs:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Lesson)
+        .where(sa.tuple_(Lesson.course_id, Lesson.slug).in_(pairs))
+        .options(selectinload(Lesson.module))
+    )
+    return {lesson.course_id: lesson for lesson in rows}
+
+
+def _lessons_done(key, *where) -> dict:
+    """Count lessons done (of lessons the course still has) grouped by ``key``, in one query."""
+    return dict(
+        db.session.execute(
+            sa.select(key, sa.func.count(LessonProgress.id))
+            .join(
+                Lesson,
+                sa.and_(
+                    Lesson.course_id == LessonProgress.course_id, Lesson.slug == LessonProgress.lesson_slug
+                ),
+            )
+            .where(*where)
+            .group_by(key)
+        ).all()
+    )
+
+
+@dataclass(frozen=True)
+class LearnerProgress:
+    """One learner's progress in a course, as a trainer sees it: no username, no e-mail."""
+
+    name: str  # the display name; "" when the learner gave none
+    number: int  # stable within the page, for learners without a display name
+    enrolled_at: datetime
+    last_activity_at: datetime
+    lessons_done: int
+    completed_at: datetime | None
+
+
+def learner_progress(course: Course) -> list[LearnerProgress]:
+    """Return the progress of every learner enrolled in a course, in two queries."""
+    rows = db.session.execute(
+        sa.select(Enrolment, User.display_name)
+        .join(User, User.id == Enrolment.user_id)
+        .where(Enrolment.course_id == course.id)
+        .order_by(Enrolment.enrolled_at, Enrolment.id)
+    ).all()
+    done = _lessons_done(LessonProgress.user_id, LessonProgress.course_id == course.id)
+    return [
+        LearnerProgress(
+            name=display_name or "",
+            number=number,
+            enrolled_at=enrolment.enrolled_at,
+            last_activity_at=enrolment.last_activity_at,
+            lessons_done=done.get(enrolment.user_id, 0),
+            completed_at=enrolment.completed_at,
+        )
+        for number, (enrolment, display_name) in enumerate(rows, 1)
+    ]
