@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from lms.core.db import utcnow
-from lms.courses import archive, handbook, package, signals
+from lms.courses import archive, handbook, package
 from lms.courses.activities import activity_iri
 from lms.courses.errors import CourseError, ImportRefused
 from lms.courses.models import Course, CourseFile, Lesson, LessonContent, MediaFile, Module
@@ -117,7 +117,6 @@ def import_package(pkg: package.CoursePackage) -> ImportResult:
     _replace_tasks(course, pkg)
     _replace_files(course, pkg)
     db.session.flush()
-    signals.send_course_imported(current_app._get_current_object(), course, pkg)
     queue_handbooks(course)
     return ImportResult(course, status)
 

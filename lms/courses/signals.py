@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 
     from lms.accounts.models import User
     from lms.courses.models import Course
-    from lms.courses.package import CoursePackage
 
 _signals = Namespace()
 
@@ -44,31 +43,6 @@ def on_course_completed(app: Flask, receiver: CourseCompletedReceiver) -> None:
 def send_course_completed(app: Flask, user: User, course: Course) -> None:
     """Tell the subscribers of `app` that `user` has just completed `course`."""
     course_completed.send(app, user=user, course=course)
-
-
-course_imported = _signals.signal(
-    "course-imported",
-    doc="Sent after a package is imported (created or updated, not unchanged), inside the "
-    "transaction that writes it: sender is the application, with keyword arguments `course` "
-    "and `package` (the loaded CoursePackage). Receivers flush and never commit.",
-)
-
-
-def send_course_imported(app: Flask, course: Course, package: CoursePackage) -> None:
-    """Tell the subscribers of `app` that `course` was just imported from `package`."""
-    course_imported.send(app, course=course, package=package)
-
-
-class CourseImportedReceiver(Protocol):
-    """What a `course_imported` receiver looks like."""
-
-    def __call__(self, sender: Flask, /, *, course: Course, package: CoursePackage) -> None:
-        """Act on a course just imported from a package."""
-
-
-def on_course_imported(app: Flask, receiver: CourseImportedReceiver) -> None:
-    """Subscribe `receiver` to the imports of this application (not of other instances)."""
-    course_imported.connect(receiver, sender=app, weak=False)
 
 
 # Completion requirements -----------------------------------------------------------------------
