@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
-from lms.core.db import utcnow
+from lms.core.db import insert_ignore, utcnow
 from lms.courses.activities import course_activity
 from lms.courses.models import Course, Enrolment, Lesson, LessonProgress
 from lms.extensions import db
@@ -26,22 +25,12 @@ def get_enrolment(user, course: Course) -> Enrolment | None:
     )
 
 
-def _insert_ignore(table, values: dict, conflict_columns: list[str]):
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return (
-            postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
-        )
-    if dialect == "sqlite":
-        return sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
-    raise NotImplementedError(dialect)
-
-
 def enroll(user, course: Course) -> Enrolment:
     """Enrol a learner; enrolling twice (even at once) is harmless."""
     now = utcnow()
     db.session.execute(
-        _insert_ignore(
+        insert_ignore(
+            db.session,
             Enrolment.__table__,
             {
                 "user_id": user.id,
