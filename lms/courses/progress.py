@@ -8,12 +8,12 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from lms.core.db import utcnow
+from lms.core.db import insert_ignore, utcnow
 from lms.core.errors import NotFoundError
 from lms.courses import signals
 from lms.courses.activities import course_activity, lesson_activity, module_activity
 from lms.courses.catalog import load_outline
-from lms.courses.enrolment import _insert_ignore, get_enrolment, touch
+from lms.courses.enrolment import get_enrolment, touch
 from lms.courses.errors import ModuleLocked, NotEnrolled
 from lms.courses.lessons import get_lesson
 from lms.courses.models import Course, Enrolment, Lesson, LessonProgress, Module
@@ -42,7 +42,8 @@ def record_lesson_done(user, course: Course, lesson: Lesson) -> bool:
     if enrolment is None:
         raise NotEnrolled(_("Enrol in the course first."))
     inserted = db.session.execute(
-        _insert_ignore(
+        insert_ignore(
+            db.session,
             LessonProgress.__table__,
             {
                 "user_id": user.id,
