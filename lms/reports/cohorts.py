@@ -18,9 +18,9 @@ from lms.courses import services as courses
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.reports import queries
+from lms.reports.errors import NotAllowed, NotFound, ReportError
 from lms.reports.filters import Scope
 from lms.reports.models import Cohort, CohortCourse, CohortMember, CohortOrganisation
-from lms.reports.services import NotAllowed, NotFound, ReportError
 
 MAX_UPLOAD_BYTES = 1024 * 1024
 MAX_ROWS = 5000
@@ -358,13 +358,6 @@ def join_with_code(user: User, code: str, organisation_id: int | None = None) ->
     return view
 
 
-def is_member(user: User, cohort: Cohort) -> bool:
-    """Tell whether a user is in a cohort."""
-    return (
-        db.session.scalar(
-            sa.select(CohortMember.id).where(
-                CohortMember.cohort_id == cohort.id, CohortMember.user_id == user.id
-            )
-        )
-        is not None
-    )
+def leave_all_cohorts(user: User) -> None:
+    """Take the learner out of every cohort (their account is being erased)."""
+    db.session.execute(sa.delete(CohortMember).where(CohortMember.user_id == user.id))

@@ -1,0 +1,84 @@
+"""What each manager sees: the organisations (or the whole programme) admins give them."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from lms.accounts.models import Organisation, Role, User
+from lms.accounts.permissions import ADMINS, has_role
+from lms.extensions import db
+from lms.reports.errors import NotAllowed, ReportError
+from lms.reports.models import ManagedOrganisation, ProgrammeManager
+
+
+@dataclass(frozen=True)
+class ManagerScope:
+    """A manager and what they may see."""
+
+    user: User
+    is_programme: bool
+    organisations: list[Organisation]
+
+
+def manager_scopes() -> list[ManagerScope]:
+    """Return every manager with their organisations (three queries)."""
+    managers = list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.role == Role.MANAGER, User.is_erased.is_(False))
+            .order_by(User.username)
+        )
+    )
+    programme = set(db.session.scalars(sa.select(ProgrammeManager.user_id)))
+    organisations: dict[int, list[Organisation]] = {}
+    for user_id, organisation in db.session.execute(
+        sa.select(ManagedOrganisation.user_id, Organisation)
+        .join(Organisation, Organisation.id == ManagedOrganisation.organisation_id)
+        .order_by(Organisation.name)
+    ).tuples():
+        organisations.setdefault(user_id, []).append(organisation)
+    return [ManagerScope(u, u.id in programme, organisations.get(u.id, [])) for u in managers]
+
+
+def _check_grant(actor: User, manager: User) -> None:
+    if actor is not None and not has_role(actor, ADMINS):
+        raise NotAllowed(_("Only admins decide what managers see."))
+    # Whom the grant is for, not who may grant: only manager accounts have a scope to give.
+    if manager.role != Role.MANAGER:
+        raise ReportError(_("%(name)s is not a manager.", name=manager.username))
+
+
+def grant_scope(actor: User | None, manager: User, organisation: Organisation | None) -> None:
+    """Let a manager see an organisation's learners, or the whole programme (None); idempotent."""
+    _check_grant(actor, manager)
+    by = actor.id if actor is not None else None
+    if organisation is None:
+        if not db.session.scalar(
+            sa.select(ProgrammeManager.id).where(ProgrammeManager.user_id == manager.id)
+        ):
+            db.session.add(ProgrammeManager(user_id=manager.id, granted_by_id=by))
+    elif not db.session.scalar(
+        sa.select(ManagedOrganisation.id).where(
+            ManagedOrganisation.user_id == manager.id, ManagedOrganisation.organisation_id == organisation.id
+        )
+    ):
+        db.session.add(
+            ManagedOrganisation(user_id=manager.id, organisation_id=organisation.id, granted_by_id=by)
+        )
+    db.session.flush()
+
+
+def revoke_scope(actor: User | None, manager: User, organisation: Organisation | None) -> None:
+    """Take back an organisation, or the whole programme (None), from a manager."""
+    _check_grant(actor, manager)
+    if organisation is None:
+        db.session.execute(sa.delete(ProgrammeManager).where(ProgrammeManager.user_id == manager.id))
+    else:
+        db.session.execute(
+            sa.delete(ManagedOrganisation).where(
+                ManagedOrganisation.user_id == manager.id,
+                ManagedOrganisation.organisation_id == organisation.id,
+            )
+        )
+    db.session.flush()
