@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from lms.accounts.models import Organisation, Role, User
 from lms.accounts.permissions import ADMINS, has_role
+from lms.core.pagination import contains
 from lms.extensions import db
 from lms.reports.errors import NotAllowed, ReportError
 from lms.reports.models import ManagedOrganisation, ProgrammeManager
@@ -21,20 +22,32 @@ class ManagerScope:
     organisations: list[Organisation]
 
 
-def manager_scopes() -> list[ManagerScope]:
-    """Return every manager with their organisations (three queries)."""
-    managers = list(
-        db.session.scalars(
-            sa.select(User)
-            .where(User.role == Role.MANAGER, User.is_erased.is_(False))
-            .order_by(User.username)
-        )
+def managers_select(search: str = "") -> sa.Select:
+    """Return the manager accounts by username, found by username or display name (for `paginate`)."""
+    stmt = sa.select(User).where(User.role == Role.MANAGER, User.is_erased.is_(False))
+    if search:
+        stmt = stmt.where(sa.or_(contains(User.username, search), contains(User.display_name, search)))
+    return stmt.order_by(User.username, User.id)
+
+
+def manager_choices() -> list[tuple[int, str]]:
+    """Return (id, username) of every manager, for the grant form (one query)."""
+    return list(db.session.execute(managers_select().with_only_columns(User.id, User.username)).tuples())
+
+
+def manager_scopes(managers: list[User] | None = None) -> list[ManagerScope]:
+    """Return managers (default: all) with what they see (two queries, three for all)."""
+    if managers is None:
+        managers = list(db.session.scalars(managers_select()))
+    ids = [u.id for u in managers]
+    programme = set(
+        db.session.scalars(sa.select(ProgrammeManager.user_id).where(ProgrammeManager.user_id.in_(ids)))
     )
-    programme = set(db.session.scalars(sa.select(ProgrammeManager.user_id)))
     organisations: dict[int, list[Organisation]] = {}
     for user_id, organisation in db.session.execute(
         sa.select(ManagedOrganisation.user_id, Organisation)
         .join(Organisation, Organisation.id == ManagedOrganisation.organisation_id)
+        .where(ManagedOrganisation.user_id.in_(ids))
         .order_by(Organisation.name)
     ).tuples():
         organisations.setdefault(user_id, []).append(organisation)

@@ -23,7 +23,14 @@ from lms.reports.downloads import (
     record_export,
 )
 from lms.reports.errors import NotAllowed, NotFound, ReportError
-from lms.reports.managers import ManagerScope, grant_scope, manager_scopes, revoke_scope
+from lms.reports.managers import (
+    ManagerScope,
+    grant_scope,
+    manager_choices,
+    manager_scopes,
+    managers_select,
+    revoke_scope,
+)
 from lms.reports.practice import task_figures
 from lms.reports.refresh import refresh_report_facts
 from lms.reports.scope import (
@@ -58,7 +65,9 @@ __all__ = [
     "grant_scope",
     "leave_all_cohorts",
     "learners_visible_to",
+    "manager_choices",
     "manager_scopes",
+    "managers_select",
     "manages_cohort",
     "record_export",
     "refresh_report_facts",

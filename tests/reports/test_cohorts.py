@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from lms.accounts.models import Membership
 from lms.core.db import utcnow
 from lms.courses.models import Enrolment
-from lms.reports import cohorts, completions, services
+from lms.reports import cohorts, completions, rosters, services
 from lms.reports.filters import PROGRAMME, ReportFilter
 from lms.reports.models import Cohort, CohortMember
 from tests.conftest import ARABIC
@@ -165,9 +165,9 @@ def test_a_file_that_is_not_utf8_is_refused(client, auth, programme, db):
 
 
 def test_read_roster_skips_headers_and_blank_lines():
-    assert cohorts.read_roster(b'Email\n\n a@b.org , x\n"bob"\n') == [(3, "a@b.org"), (4, "bob")]
-    with pytest.raises(cohorts.UploadRejected):
-        cohorts.read_roster(b"x" * (cohorts.MAX_UPLOAD_BYTES + 1))
+    assert rosters.read_roster(b'Email\n\n a@b.org , x\n"bob"\n') == [(3, "a@b.org"), (4, "bob")]
+    with pytest.raises(rosters.UploadRejected):
+        rosters.read_roster(b"x" * (rosters.MAX_UPLOAD_BYTES + 1))
 
 
 def join(client, code, **extra):
@@ -229,7 +229,7 @@ def test_ended_cohorts_and_old_codes_do_not_open(client, auth, programme, db):
 
 def test_the_cohort_filter_means_its_members_in_its_courses(db, programme):
     cohort = make_cohort(programme, organisations=[])
-    cohorts._add_members(cohorts.get_cohort(PROGRAMME, cohort.id), [programme.bob, programme.erin], "upload")
+    cohorts.add_members(cohorts.get_cohort(PROGRAMME, cohort.id), [programme.bob, programme.erin], "upload")
     rows = list(completions.iter_completions(PROGRAMME, ReportFilter(cohort=cohort.id)))
     # Bob in course-a (the cohort's course), not course-b; Erin was enrolled in course-a by joining.
     assert sorted((r.display_name, r.course_slug) for r in rows) == [
