@@ -32,7 +32,8 @@ def managers_select(search: str = "") -> sa.Select:
 
 def manager_choices() -> list[tuple[int, str]]:
     """Return (id, username) of every manager, for the grant form (one query)."""
-    return list(db.session.execute(managers_select().with_only_columns(User.id, User.username)).tuples())
+    rows = db.session.execute(managers_select().with_only_columns(User.id, User.username))
+    return [(user_id, username) for user_id, username in rows]
 
 
 def manager_scopes(managers: list[User] | None = None) -> list[ManagerScope]:
