@@ -77,22 +77,18 @@ def members_select(scope: Scope, cohort_id: int, search: str = "") -> sa.Select:
 def cohort_views(cohorts: list[Cohort]) -> list[CohortView]:
     """Return the cohorts with their courses, organisations and sizes (three queries)."""
     ids = [c.id for c in cohorts]
-    course_rows: dict[int, list[Course]] = {}
-    for cohort_id, course in db.session.execute(
+    course_rows = queries.lists_by_key(
         sa.select(CohortCourse.cohort_id, Course)
         .join(Course, Course.id == CohortCourse.course_id)
         .where(CohortCourse.cohort_id.in_(ids))
         .order_by(Course.slug)
-    ).tuples():
-        course_rows.setdefault(cohort_id, []).append(course)
-    org_rows: dict[int, list[Organisation]] = {}
-    for cohort_id, organisation in db.session.execute(
+    )
+    org_rows = queries.lists_by_key(
         sa.select(CohortOrganisation.cohort_id, Organisation)
         .join(Organisation, Organisation.id == CohortOrganisation.organisation_id)
         .where(CohortOrganisation.cohort_id.in_(ids))
         .order_by(Organisation.name)
-    ).tuples():
-        org_rows.setdefault(cohort_id, []).append(organisation)
+    )
     counts = dict(
         db.session.execute(
             sa.select(CohortMember.cohort_id, sa.func.count(CohortMember.id))

@@ -11,6 +11,7 @@ from lms.core.pagination import contains
 from lms.extensions import db
 from lms.reports.errors import NotAllowed, ReportError
 from lms.reports.models import ManagedOrganisation, ProgrammeManager
+from lms.reports.queries import lists_by_key
 
 
 @dataclass(frozen=True)
@@ -44,14 +45,12 @@ def manager_scopes(managers: list[User] | None = None) -> list[ManagerScope]:
     programme = set(
         db.session.scalars(sa.select(ProgrammeManager.user_id).where(ProgrammeManager.user_id.in_(ids)))
     )
-    organisations: dict[int, list[Organisation]] = {}
-    for user_id, organisation in db.session.execute(
+    organisations = lists_by_key(
         sa.select(ManagedOrganisation.user_id, Organisation)
         .join(Organisation, Organisation.id == ManagedOrganisation.organisation_id)
         .where(ManagedOrganisation.user_id.in_(ids))
         .order_by(Organisation.name)
-    ).tuples():
-        organisations.setdefault(user_id, []).append(organisation)
+    )
     return [ManagerScope(u, u.id in programme, organisations.get(u.id, [])) for u in managers]
 
 

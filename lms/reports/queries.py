@@ -178,3 +178,11 @@ def cohorts_in_scope(scope: Scope) -> sa.Select:
     )
     inside = sa.select(CohortOrganisation.id).where(CohortOrganisation.cohort_id == Cohort.id)
     return sa.select(Cohort.id).where(inside.exists(), ~outside.exists())
+
+
+def lists_by_key(stmt: sa.Select) -> dict[Any, list]:
+    """Run a (key, value) select; return the values in lists by key, in row order."""
+    lists: dict[Any, list] = {}
+    for key, value in db.session.execute(stmt).tuples():
+        lists.setdefault(key, []).append(value)
+    return lists

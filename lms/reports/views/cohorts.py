@@ -5,12 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.accounts.permissions import MANAGERS, requires
-from lms.core.pagination import paginate, search_text
 from lms.core.security import accepts_upload
 from lms.extensions import db, limiter
 from lms.reports import cohorts, rosters, services
 from lms.reports.forms import CohortForm, ConfirmForm, JoinForm, RosterForm
-from lms.reports.views.common import current_scope, locale
+from lms.reports.views.common import carry_out, current_scope, listing, locale
 
 
 def _cohort_form(scope) -> CohortForm:
@@ -28,8 +27,9 @@ def cohort_list():
     scope = current_scope()
     form = _cohort_form(scope)
     if form.validate_on_submit():
-        try:
-            cohort = cohorts.create_cohort(
+        created, cohort = carry_out(
+            form,
+            lambda: cohorts.create_cohort(
                 current_user,
                 scope,
                 name=form.name.data,
@@ -37,39 +37,27 @@ def cohort_list():
                 organisation_ids=form.organisations.data or [],
                 starts_on=form.starts_on.data,
                 ends_on=form.ends_on.data,
-            )
-        except (services.NotAllowed, services.NotFound):
-            raise  # 403 or 404, answered by the app
-        except services.ReportError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-        else:
-            db.session.commit()
+            ),
+        )
+        if created:
             flash(_("The cohort %(name)s is created.", name=cohort.name))
             return redirect(url_for("reports.cohort_detail", cohort_id=cohort.id), 303)
-    search = search_text()
-    page = paginate(cohorts.cohorts_select(scope, search))
+    listed = listing(lambda search: cohorts.cohorts_select(scope, search))
+    views = cohorts.cohort_views(listed["page"].items)
     return render_template(
-        "reports/cohorts.html",
-        form=form,
-        cohorts=cohorts.cohort_views(page.items),
-        page=page,
-        search=search,
-        scope=scope,
-        locale=locale(),
+        "reports/cohorts.html", form=form, cohorts=views, scope=scope, locale=locale(), **listed
     )
 
 
 def _cohort_page(scope, cohort_id, *, roster_form=None, problems=(), status=200):
     view = cohorts.get_cohort(scope, cohort_id)
-    search = search_text()
-    members = paginate(cohorts.members_select(scope, cohort_id, search))
+    listed = listing(lambda search: cohorts.members_select(scope, cohort_id, search))
     return (
         render_template(
             "reports/cohort.html",
             view=view,
-            members=members,
-            search=search,
+            members=listed["page"],
+            search=listed["search"],
             roster_form=roster_form or RosterForm(),
             code_form=ConfirmForm(prefix="code"),
             problems=problems,
@@ -138,18 +126,13 @@ def join_cohort():
             form.code.errors = [error.message]
         else:
             form.organisation.choices = [(o.id, f"{o.name} ({o.country})") for o in check.view.organisations]
-            if form.confirm.data:
-                try:
-                    cohorts.join_with_code(current_user, form.code.data, form.organisation.data)
-                except services.ReportError as error:
-                    db.session.rollback()
-                    form.form_errors.append(error.message)
-                else:
-                    db.session.commit()
-                    flash(
-                        _("You joined %(name)s and are enrolled in its courses.", name=check.view.cohort.name)
-                    )
-                    return redirect(url_for("accounts.me"), 303)
+            code, organisation = form.code.data, form.organisation.data
+            if (
+                form.confirm.data
+                and carry_out(form, lambda: cohorts.join_with_code(current_user, code, organisation))[0]
+            ):
+                flash(_("You joined %(name)s and are enrolled in its courses.", name=check.view.cohort.name))
+                return redirect(url_for("accounts.me"), 303)
     return render_template(
         "reports/join.html",
         form=form,

@@ -2,15 +2,19 @@
 
 import tempfile
 from collections.abc import Callable
-from typing import IO
+from typing import IO, Any, TypeVar
 
+import sqlalchemy as sa
 from flask import Response, current_app, request
 from flask_babel import get_locale
 from flask_login import current_user
 
 from lms.core.db import utcnow
+from lms.core.pagination import paginate, search_text
 from lms.extensions import db
 from lms.reports import filters, services
+
+T = TypeVar("T")
 
 
 def current_scope() -> filters.Scope:
@@ -23,6 +27,30 @@ def report_filter(scope: filters.Scope) -> filters.ReportFilter:
     f = filters.parse_filter(request.args)
     services.check_filter(scope, f)
     return f
+
+
+def carry_out(form, action: Callable[[], T]) -> tuple[bool, T | None]:
+    """Run a form's service call: commit and return (True, its result), or show its refusal.
+
+    A refusal the user can correct (a ReportError answered 400) is rolled back and shown
+    in the form: (False, None). A 403 or 404 goes on to the app's error page.
+    """
+    try:
+        result = action()
+    except services.ReportError as error:
+        if error.status != 400:
+            raise
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return False, None
+    db.session.commit()
+    return True, result
+
+
+def listing(select_for: Callable[[str], sa.Select]) -> dict[str, Any]:
+    """Page a searchable list: `page` (of `select_for(search text)`) and `search`, for the template."""
+    search = search_text()
+    return {"page": paginate(select_for(search)), "search": search}
 
 
 def locale() -> str:

@@ -6,9 +6,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.accounts import services as account_services
-from lms.extensions import db
 from lms.reports import services
 from lms.reports.forms import AGE_BAND_LABELS, GENDER_LABELS, DemographicsForm
+from lms.reports.views.common import carry_out
 
 
 def _register_privacy_hooks(state) -> None:
@@ -29,15 +29,8 @@ def demographics():
         form.age_band.data = (row.age_band if row else None) or ""
         form.is_shared.data = row.is_shared if row else True
     if form.validate_on_submit():
-        try:
-            services.save_demographics(
-                current_user, form.gender.data, form.age_band.data, form.is_shared.data
-            )
-        except services.ReportError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-        else:
-            db.session.commit()
+        answers = (form.gender.data, form.age_band.data, form.is_shared.data)
+        if carry_out(form, lambda: services.save_demographics(current_user, *answers))[0]:
             flash(_("Your answers are saved."))
             return redirect(url_for("reports.demographics"), 303)
     return render_template(

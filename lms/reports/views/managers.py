@@ -6,11 +6,11 @@ from flask_login import current_user
 
 from lms.accounts import services as account_services
 from lms.accounts.permissions import ADMINS, requires
-from lms.core.pagination import paginate, search_text
 from lms.core.security import parse_id
 from lms.extensions import db
 from lms.reports import services
 from lms.reports.forms import GrantForm, RevokeForm
+from lms.reports.views.common import carry_out, listing
 
 
 @requires(ADMINS)
@@ -32,24 +32,13 @@ def managers():
         organisation = None
         if form.organisation.data != "programme":
             organisation = account_services.get_organisation(int(form.organisation.data)) or abort(404)
-        try:
-            services.grant_scope(current_user, manager, organisation)
-        except services.ReportError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-        else:
-            db.session.commit()
+        if carry_out(form, lambda: services.grant_scope(current_user, manager, organisation))[0]:
             flash(_("%(name)s can now see these learners.", name=manager.username))
             return redirect(url_for("reports.managers"), 303)
-    search = search_text()
-    page = paginate(services.managers_select(search))
+    listed = listing(services.managers_select)
+    scopes = services.manager_scopes(listed["page"].items)
     return render_template(
-        "reports/managers.html",
-        form=form,
-        scopes=services.manager_scopes(page.items),
-        page=page,
-        search=search,
-        revoke_form=RevokeForm(),
+        "reports/managers.html", form=form, scopes=scopes, revoke_form=RevokeForm(), **listed
     )
 
 
