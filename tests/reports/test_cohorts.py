@@ -262,3 +262,19 @@ def test_accounts_outside_the_managers_organisations_read_as_no_account(
     # An e-mail shared with someone elsewhere is only this organisation's member's.
     assert upload(client, cohort.id, "ｓｈａｒｅｄ@example.org\n").status_code == 303  # noqa: RUF001
     assert members(db, cohort) == {inside.id}
+
+
+def test_checking_a_code_says_whether_the_learner_must_choose_an_organisation(db, programme, make_user):
+    cohort = make_cohort(programme)
+    walk_in = make_user(username="walk-in-2")
+    check = cohorts.check_code(walk_in, cohort.join_code.lower())
+    assert check.view.cohort == cohort and check.needs_choice
+    assert not cohorts.check_code(programme.alice, cohort.join_code).needs_choice  # already in A
+    assert members(db, cohort) == set()  # checking joins nobody
+    programme_wide = make_cohort(programme, name="Everyone", organisations=[])
+    assert not cohorts.check_code(walk_in, programme_wide.join_code).needs_choice
+    with pytest.raises(services.NotFound):
+        cohorts.check_code(walk_in, "NOT-A-CODE")
+    ended = make_cohort(programme, name="Ended", ends_on=utcnow().date() - timedelta(days=1))
+    with pytest.raises(cohorts.CohortClosed):
+        cohorts.check_code(walk_in, ended.join_code)
