@@ -60,3 +60,13 @@ def test_report_pages_refuse_everyone_but_managers_and_admins(client, auth, prog
     for path in ("/reports/", "/reports/cohorts", "/reports/managers", "/reports/audit"):
         assert client.get(path).status_code == 403, path
     assert client.get("/cohorts/join").status_code == 200  # joining is for every signed-in user
+
+
+def test_only_admins_are_shown_the_admin_pages_of_reports(client, auth, programme, make_user):
+    auth.login("manager-all")
+    assert 'href="/reports/managers"' not in client.get("/reports/").get_data(as_text=True)
+    auth.logout()
+    make_user(role="admin", username="links-admin")
+    auth.login("links-admin")
+    html = client.get("/reports/").get_data(as_text=True)
+    assert 'href="/reports/managers"' in html and 'href="/reports/audit"' in html

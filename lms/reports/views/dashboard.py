@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
-from lms.accounts.permissions import MANAGERS, requires
+from lms.accounts.permissions import ADMINS, MANAGERS, has_role, requires
 from lms.core.db import utcnow
 from lms.core.i18n import text_direction
 from lms.reports import attendance, exports, filters, services
@@ -31,6 +31,7 @@ def dashboard():
     return render_template(
         "reports/dashboard.html",
         scope=scope,
+        is_admin=has_role(current_user, ADMINS),
         f=f,
         args=f.as_args(),
         options=options,
