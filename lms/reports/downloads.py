@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from lms.accounts.models import User
 from lms.core.i18n import text_direction
+from lms.core.pagination import contains
 from lms.extensions import db
 from lms.reports import attendance, completions, exports, queries
 from lms.reports.errors import ReportError
@@ -101,6 +102,14 @@ def export_statements(
     return count
 
 
+def audit_select(search: str = "") -> sa.Select:
+    """Return the audit entries, newest first, found by who exported (for `paginate`)."""
+    stmt = sa.select(ExportAudit)
+    if search:
+        stmt = stmt.where(contains(ExportAudit.actor_name, search))
+    return stmt.order_by(ExportAudit.id.desc())
+
+
 def audit_trail(limit: int = 500) -> list[ExportAudit]:
     """Return the latest audit entries, newest first."""
-    return list(db.session.scalars(sa.select(ExportAudit).order_by(ExportAudit.id.desc()).limit(limit)))
+    return list(db.session.scalars(audit_select().limit(limit)))

@@ -16,6 +16,7 @@ from lms.reports.demographics import (
 )
 from lms.reports.downloads import (
     FORMATS,
+    audit_select,
     audit_trail,
     export_attendance,
     export_completions,
@@ -51,6 +52,7 @@ __all__ = [
     "NotAllowed",
     "NotFound",
     "ReportError",
+    "audit_select",
     "audit_trail",
     "check_filter",
     "dashboard",

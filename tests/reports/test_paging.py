@@ -183,3 +183,20 @@ def test_list_pages_need_a_fixed_number_of_queries(client, auth, db, programme, 
         services.grant_scope(None, manager, programme.org_b)
     after = {path: count_queries(db, client, path) for path in paths}
     assert after == before
+
+
+def audit_actors(html: str) -> list[str]:
+    return re.findall(r"<td><bdi>([^<]*)</bdi></td>", html)
+
+
+def test_the_audit_trail_pages_and_searches_by_who_exported(client, auth, db, programme, report_admin):
+    for index in range(PER_PAGE + EXTRA):
+        services.record_export(None, "completions", "csv", {}, index, actor_name=f"cli-{index:03d}")
+    services.record_export(programme.manager_a, "completions", "csv", {}, 1)
+    auth.login("report-admin")
+    first = audit_actors(client.get("/reports/audit").get_data(as_text=True))
+    second = audit_actors(client.get("/reports/audit?page=2").get_data(as_text=True))
+    assert len(first) == PER_PAGE and first[0] == "manager-a"  # newest first
+    assert len(set(first + second)) == PER_PAGE + EXTRA + 1
+    assert audit_actors(client.get("/reports/audit?q=CLI-042").get_data(as_text=True)) == ["cli-042"]
+    assert count_queries(db, client, "/reports/audit") == count_queries(db, client, "/reports/audit?page=2")

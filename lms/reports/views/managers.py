@@ -15,8 +15,8 @@ from lms.reports.views.common import carry_out, listing
 
 @requires(ADMINS)
 def audit():
-    """The trail of personal-data exports, for admins."""
-    return render_template("reports/audit.html", entries=services.audit_trail())
+    """The trail of personal-data exports, for admins (paged, searchable by who exported)."""
+    return render_template("reports/audit.html", **listing(services.audit_select))
 
 
 @requires(ADMINS)
