@@ -273,8 +273,8 @@ def _measure(kind: str, database: str) -> dict:
     """Run one export in this process and return its figures."""
     from lms.extensions import db
     from lms.reports import services
+    from lms.reports.completion_query import completions_select
     from lms.reports.filters import PROGRAMME, ReportFilter
-    from lms.reports.queries import completions_select
 
     app = make_app(database)
     with app.app_context(), open(os.devnull, "wb") as sink:

@@ -1,7 +1,7 @@
 """The dashboard's figures, aggregated by the database: one query, however many learners.
 
 Each enrolment of the report (scoped and filtered by `queries.filtered`, as the completions
-export is) becomes one row of facts: completed or not, the sum and count of its best
+export is) becomes one row of facts (`lms.reports.facts`): completed or not, the sum and count of its best
 module-quiz scores, its pre-test and post-test scores and their normalised gain, and the
 learner's gender where shared. The facts are computed once (a materialised CTE) and grouped
 by course, gender and month together, by organisation and by country, in a UNION ALL: a few
@@ -12,281 +12,21 @@ single record into Python.
 from __future__ import annotations
 
 import json
-import time
-from dataclasses import replace
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
 from lms.accounts.models import Membership, Organisation
-from lms.courses.models import Course, Enrolment, Module
+from lms.core.db import utcnow
+from lms.courses.models import Course
 from lms.extensions import db
-from lms.quizzes.models import Attempt, Quiz
-from lms.reports.filters import PROGRAMME, ReportFilter, Scope
-from lms.reports.models import LearnerDemographics, ReportFact, ReportRefresh
-from lms.reports.queries import (
-    ACTIVE_DAYS,
-    FilterColumns,
-    execute,
-    filtered,
-    graded,
-    learners_in_scope,
-    lessons_done,
-)
+from lms.reports.facts import facts, last_refresh, stored_active_learners, stored_facts
+from lms.reports.filters import ReportFilter, Scope
+from lms.reports.models import ReportRefresh
+from lms.reports.queries import active_learners
+from lms.reports.sql import execute, month_of
 from lms.reports.summary import Summary, Tally, periods
-
-
-class month_of(FunctionElement):  # noqa: N801 (a SQL function, named like one)
-    """The UTC month of a date-time column: `YYYY-MM` on SQLite, its first moment on PostgreSQL."""
-
-    type = sa.String()
-    inherit_cache = True
-
-
-@compiles(month_of)
-def _month_sqlite(element, compiler, **kw):
-    # SQLite keeps UTC date-times as ISO 8601 text: the month is the first seven characters.
-    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
-
-
-@compiles(month_of, "postgresql")
-def _month_postgresql(element, compiler, **kw):
-    # The first moment of the month, in UTC (date_trunc is much cheaper than to_char).
-    return f"date_trunc('month', ({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC')"
-
-
-def _attempts(scope: Scope, f: ReportFilter) -> tuple[sa.ColumnElement[bool], ...]:
-    """Attempts that count for scores (submitted, graded, with a score), of the report's learners.
-
-    The scope, organisation and course narrow the attempts read (the join with the
-    enrolments decides what counts); the programme reads them all.
-    """
-    where = list(graded())
-    learners = learners_in_scope(scope)
-    if learners is not None:
-        where.append(Attempt.user_id.in_(learners))
-    if f.organisation is not None:
-        where.append(
-            Attempt.user_id.in_(
-                sa.select(Membership.user_id).where(Membership.organisation_id == f.organisation)
-            )
-        )
-    if f.course:
-        course = sa.select(Course.id).where(Course.slug == f.course)
-        quizzes = sa.union(
-            sa.select(Module.quiz_id).where(Module.course_id.in_(course)),
-            sa.select(Course.assessment_quiz_id).where(Course.slug == f.course),
-        )
-        where.append(Attempt.quiz_id.in_(quizzes))
-    return tuple(where)
-
-
-def _module_scores(scope: Scope, f: ReportFilter) -> sa.Subquery:
-    """Sum and count of the best module-quiz scores, per (user id, course id).
-
-    A pre-test attempt never counts as a module score; a module without a graded attempt
-    counts in neither the sum nor the count, as in the completion records.
-    """
-    best = (
-        sa.select(Attempt.user_id, Attempt.quiz_id, sa.func.max(Attempt.score).label("best"))
-        .where(*_attempts(scope, f), sa.or_(Attempt.phase.is_(None), Attempt.phase != "pre"))
-        .group_by(Attempt.user_id, Attempt.quiz_id)
-        .subquery("best")
-    )
-    return (
-        sa.select(
-            best.c.user_id,
-            Module.course_id,
-            sa.func.sum(best.c.best).label("score_sum"),
-            sa.func.count(best.c.best).label("score_count"),
-        )
-        .join(Module, Module.quiz_id == best.c.quiz_id)
-        .group_by(best.c.user_id, Module.course_id)
-        .subquery("module_scores")
-    )
-
-
-def _assessment_scores(scope: Scope, f: ReportFilter) -> sa.Subquery:
-    """Pre-test and post-test score per (user id, course id).
-
-    The first pre-test counts; the post-test is the last one when the assessment is graded
-    "last", the highest otherwise: each ranks first in its phase.
-    """
-    key = sa.case(
-        (Attempt.phase == "pre", -Attempt.number),
-        (Quiz.grading == "last", Attempt.number),
-        else_=Attempt.score,
-    )
-    ranked = (
-        sa.select(
-            Attempt.user_id,
-            Course.id.label("course_id"),
-            Attempt.phase,
-            Attempt.score,
-            sa.func.row_number()
-            .over(partition_by=(Attempt.user_id, Course.id, Attempt.phase), order_by=key.desc())
-            .label("rank"),
-        )
-        .join(Course, Course.assessment_quiz_id == Attempt.quiz_id)
-        .join(Quiz, Quiz.id == Attempt.quiz_id)
-        .where(*_attempts(scope, f), Attempt.phase.in_(("pre", "post")))
-        .subquery("ranked")
-    )
-    return (
-        sa.select(
-            ranked.c.user_id,
-            ranked.c.course_id,
-            sa.func.max(sa.case((ranked.c.phase == "pre", ranked.c.score))).label("pre"),
-            sa.func.max(sa.case((ranked.c.phase == "post", ranked.c.score))).label("post"),
-        )
-        .where(ranked.c.rank == 1)
-        .group_by(ranked.c.user_id, ranked.c.course_id)
-        .subquery("assessment")
-    )
-
-
-def _facts_select(scope: Scope, f: ReportFilter, *extra) -> sa.Select:
-    """The report's enrolments with what the dashboard adds up, computed from the records."""
-    modules, assessment = _module_scores(scope, f), _assessment_scores(scope, f)
-    pre, post = assessment.c.pre, assessment.c.post
-    gain = sa.case((sa.and_(pre.is_not(None), post.is_not(None), pre < 100), (post - pre) / (100 - pre)))
-    stmt = (
-        sa.select(
-            Enrolment.user_id,
-            Enrolment.course_id,
-            Enrolment.enrolled_at,
-            Enrolment.completed_at,
-            LearnerDemographics.gender,
-            modules.c.score_sum,
-            modules.c.score_count,
-            pre.label("pre"),
-            post.label("post"),
-            gain.label("gain"),
-            *extra,
-        )
-        .outerjoin(
-            modules,
-            sa.and_(modules.c.user_id == Enrolment.user_id, modules.c.course_id == Enrolment.course_id),
-        )
-        .outerjoin(
-            assessment,
-            sa.and_(assessment.c.user_id == Enrolment.user_id, assessment.c.course_id == Enrolment.course_id),
-        )
-        .outerjoin(
-            LearnerDemographics,
-            sa.and_(
-                LearnerDemographics.user_id == Enrolment.user_id, LearnerDemographics.is_shared.is_(True)
-            ),
-        )
-    )
-    return filtered(stmt, scope, f)
-
-
-def facts(scope: Scope, f: ReportFilter) -> sa.CTE:
-    """Return the report's enrolments, one row each with what the dashboard adds up (live)."""
-    # Materialised: computed once, then grouped seven ways.
-    return _facts_select(scope, f).cte("facts").prefix_with("MATERIALIZED")
-
-
-# The stored facts: rebuilt by a periodic job, grouped by the dashboard ----------------------------
-
-
-def refresh_facts(now: datetime) -> int:
-    """Rebuild the stored report facts of every enrolment from the records; return how many.
-
-    One INSERT ... SELECT in the database (no row comes into Python), in the caller's
-    transaction: readers see the old facts until it commits.
-    """
-    select = _facts_select(
-        PROGRAMME,
-        ReportFilter(),
-        Enrolment.id.label("enrolment_id"),
-        Enrolment.last_activity_at,
-        (lessons_done() > 0).label("is_started"),
-    )
-    names = [
-        "user_id",
-        "course_id",
-        "enrolled_at",
-        "completed_at",
-        "gender",
-        "score_sum",
-        "score_count",
-        "pre",
-        "post",
-        "gain",
-        "enrolment_id",
-        "last_activity_at",
-        "is_started",
-    ]
-    started = time.perf_counter()
-    execute(sa.delete(ReportFact))
-    execute(sa.insert(ReportFact).from_select(names, select))
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(ReportFact)) or 0
-    rows = execute(groups_select(PROGRAMME, ReportFilter(), stored=True)).all()
-    groups = json.dumps([[_json_key(value) for value in row] for row in rows])
-    took = round((time.perf_counter() - started) * 1000)
-    execute(sa.delete(ReportRefresh))
-    execute(sa.insert(ReportRefresh).values(refreshed_at=now, took_ms=took, programme_groups=groups))
-    return count
-
-
-def _json_key(value):
-    # Months come as a first moment (PostgreSQL) or YYYY-MM text (SQLite): kept as YYYY-MM.
-    if isinstance(value, datetime | date):
-        return f"{value.year:04d}-{value.month:02d}"
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
-
-
-def last_refresh() -> datetime | None:
-    """When the stored facts were last rebuilt (None: never, the dashboard computes live)."""
-    return db.session.scalar(sa.select(sa.func.max(ReportRefresh.refreshed_at)))
-
-
-FACT_COLUMNS = FilterColumns(
-    ReportFact.user_id,
-    ReportFact.course_id,
-    ReportFact.enrolled_at,
-    ReportFact.completed_at,
-    lambda: ReportFact.is_started.is_(True),
-)
-
-
-def _filtered_facts(stmt: sa.Select, scope: Scope, f: ReportFilter) -> sa.Select:
-    """Limit a select over the stored facts to the scope and filter, as for enrolments."""
-    return filtered(stmt, scope, f, FACT_COLUMNS)
-
-
-def stored_facts(scope: Scope, f: ReportFilter) -> sa.CTE:
-    """Return the report's enrolments from the stored facts (the same columns as `facts`)."""
-    fact = ReportFact
-    stmt = sa.select(
-        fact.user_id,
-        fact.course_id,
-        fact.enrolled_at,
-        fact.completed_at,
-        fact.gender,
-        fact.score_sum,
-        fact.score_count,
-        fact.pre,
-        fact.post,
-        fact.gain,
-    )
-    return _filtered_facts(stmt, scope, f).cte("facts").prefix_with("MATERIALIZED")
-
-
-def stored_active_learners(scope: Scope, f: ReportFilter, now: datetime) -> int:
-    """Distinct learners of the report active in the 30 days before `now`, from the stored facts."""
-    since = now - timedelta(days=ACTIVE_DAYS)
-    stmt = sa.select(sa.func.count(sa.distinct(ReportFact.user_id))).where(
-        ReportFact.last_activity_at >= since
-    )
-    return db.session.scalar(_filtered_facts(stmt, scope, f)) or 0
 
 
 def _organisations(scope: Scope) -> sa.Subquery:
@@ -403,3 +143,33 @@ def summarise(scope: Scope, f: ReportFilter, *, stored: bool = False) -> Summary
                 _add(completed, _month(completed_in), tally.completions)
     summary.periods, summary.period_unit = periods(enrolled, completed)
     return summary
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """The dashboard's figures; `as_of`: when the stored facts they add up were refreshed."""
+
+    summary: Summary
+    active_learners: int
+    as_of: datetime | None = None
+
+
+def dashboard(scope: Scope, f: ReportFilter, *, now: datetime | None = None, live: bool = False) -> Dashboard:
+    """Return the dashboard's figures, added up by the database (a fixed number of queries).
+
+    They come from the stored facts that `refresh_report_facts` rebuilds every five minutes
+    (exact as of that moment, fast at any size); from the records themselves (`live`, or
+    before the first refresh).
+    """
+    now = now or utcnow()
+    as_of = None if live else last_refresh()
+    if as_of is None:
+        return Dashboard(
+            summary=summarise(scope, f),
+            active_learners=active_learners(scope, f, now),
+        )
+    return Dashboard(
+        summary=summarise(scope, f, stored=True),
+        active_learners=stored_active_learners(scope, f, now),
+        as_of=as_of,
+    )

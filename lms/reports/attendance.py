@@ -14,7 +14,8 @@ from lms.extensions import db
 from lms.reports.exports import neutralise
 from lms.reports.filters import ReportFilter, Scope
 from lms.reports.models import Cohort, CohortMember, LearnerDemographics
-from lms.reports.queries import cohorts_in_scope, filtered, iso_utc, learners_in_scope, lessons_done
+from lms.reports.queries import cohorts_in_scope, filtered, learners_in_scope, lessons_done
+from lms.reports.sql import iso_utc
 
 FORMAT_NAME = "tamkeen-attendance"
 FORMAT_VERSION = 1

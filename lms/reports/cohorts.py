@@ -1,7 +1,5 @@
 """Cohorts: a manager's group of learners for some courses, filled by upload or by a join code."""
 
-import csv
-import io
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -11,30 +9,19 @@ from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lms.accounts import services as accounts
-from lms.accounts.models import Membership, Organisation, User
+from lms.accounts.models import Organisation, User
 from lms.core.db import utcnow
-from lms.core.security import canonical_key
+from lms.core.pagination import contains
 from lms.courses import services as courses
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.reports import queries
+from lms.reports.errors import NotAllowed, NotFound, ReportError
 from lms.reports.filters import Scope
 from lms.reports.models import Cohort, CohortCourse, CohortMember, CohortOrganisation
-from lms.reports.services import NotAllowed, NotFound, ReportError
 
-MAX_UPLOAD_BYTES = 1024 * 1024
-MAX_ROWS = 5000
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O or 1/I/L to misread
 CODE_LENGTH = 10
-HEADERS = {"username", "email", "e-mail", "user", "login", "username_or_email"}
-
-
-class UploadRejected(ReportError):
-    """An upload with bad rows: nothing was applied. `problems` holds (line, message) pairs."""
-
-    def __init__(self, problems: list[tuple[int, str]]):
-        super().__init__(_("Nothing was changed: correct these lines and upload the file again."))
-        self.problems = problems
 
 
 class CohortClosed(ReportError):
@@ -61,36 +48,47 @@ def normalise_code(text: str) -> str:
     return "".join(c for c in (text or "").upper() if c.isalnum())[:32]
 
 
-def visible_cohorts(scope: Scope) -> list[CohortView]:
-    """Return the cohorts a scope may see, with their courses and organisations (four queries)."""
-    cohorts = list(
-        db.session.scalars(
-            sa.select(Cohort)
-            .where(Cohort.id.in_(queries.cohorts_in_scope(scope)))
-            .order_by(Cohort.name, Cohort.id)
-        )
+def cohorts_select(scope: Scope, search: str = "") -> sa.Select:
+    """Return the cohorts a scope may see, whose name contains `search`, by name (for `paginate`)."""
+    stmt = sa.select(Cohort).where(Cohort.id.in_(queries.cohorts_in_scope(scope)))
+    if search:
+        stmt = stmt.where(contains(Cohort.name, search))
+    return stmt.order_by(Cohort.name, Cohort.id)
+
+
+def members_select(scope: Scope, cohort_id: int, search: str = "") -> sa.Select:
+    """Return the members of a cohort the scope covers, as users by username (for `paginate`).
+
+    `search` finds them by username or display name. Check the cohort with `get_cohort` first.
+    """
+    stmt = (
+        sa.select(User)
+        .join(CohortMember, CohortMember.user_id == User.id)
+        .where(CohortMember.cohort_id == cohort_id)
     )
-    return _views(cohorts)
+    learners = queries.learners_in_scope(scope)
+    if learners is not None:
+        stmt = stmt.where(User.id.in_(learners))
+    if search:
+        stmt = stmt.where(sa.or_(contains(User.username, search), contains(User.display_name, search)))
+    return stmt.order_by(User.username, User.id)
 
 
-def _views(cohorts: list[Cohort]) -> list[CohortView]:
+def cohort_views(cohorts: list[Cohort]) -> list[CohortView]:
+    """Return the cohorts with their courses, organisations and sizes (three queries)."""
     ids = [c.id for c in cohorts]
-    course_rows: dict[int, list[Course]] = {}
-    for cohort_id, course in db.session.execute(
+    course_rows = queries.lists_by_key(
         sa.select(CohortCourse.cohort_id, Course)
         .join(Course, Course.id == CohortCourse.course_id)
         .where(CohortCourse.cohort_id.in_(ids))
         .order_by(Course.slug)
-    ).tuples():
-        course_rows.setdefault(cohort_id, []).append(course)
-    org_rows: dict[int, list[Organisation]] = {}
-    for cohort_id, organisation in db.session.execute(
+    )
+    org_rows = queries.lists_by_key(
         sa.select(CohortOrganisation.cohort_id, Organisation)
         .join(Organisation, Organisation.id == CohortOrganisation.organisation_id)
         .where(CohortOrganisation.cohort_id.in_(ids))
         .order_by(Organisation.name)
-    ).tuples():
-        org_rows.setdefault(cohort_id, []).append(organisation)
+    )
     counts = dict(
         db.session.execute(
             sa.select(CohortMember.cohort_id, sa.func.count(CohortMember.id))
@@ -110,7 +108,7 @@ def get_cohort(scope: Scope, cohort_id: int) -> CohortView:
         raise NotFound(_("There is no such cohort."))
     if db.session.scalar(queries.cohorts_in_scope(scope).where(Cohort.id == cohort_id)) is None:
         raise NotAllowed(_("That cohort is not one of yours."))
-    return _views([cohort])[0]
+    return cohort_views([cohort])[0]
 
 
 def create_cohort(
@@ -174,121 +172,6 @@ def renew_code(scope: Scope, cohort_id: int) -> Cohort:
     return cohort
 
 
-# Upload ----------------------------------------------------------------------------------------
-
-
-def read_roster(data: bytes) -> list[tuple[int, str]]:
-    """Return (line number, username or e-mail) from an uploaded CSV; first column, header optional.
-
-    Raise UploadRejected when the file itself cannot be read.
-    """
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadRejected([(0, _("The file is larger than 1 MB."))])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise UploadRejected(
-            [(line, _("This line is not UTF-8 text: save the file as CSV UTF-8."))]
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    entries: list[tuple[int, str]] = []
-    first = True
-    try:
-        for row in reader:
-            line = reader.line_num
-            cells = [cell.strip() for cell in row]
-            if not any(cells):
-                continue
-            if first and cells[0].casefold() in HEADERS:
-                first = False
-                continue
-            first = False
-            entries.append((line, cells[0]))
-    except csv.Error:
-        raise UploadRejected([(reader.line_num, _("This line is not valid CSV."))]) from None
-    if len(entries) > MAX_ROWS:
-        raise UploadRejected([(0, _("The file has more than %(max)d rows.", max=MAX_ROWS))])
-    return entries
-
-
-def _resolve(
-    entries: list[tuple[int, str]], cohort_view: CohortView, scope: Scope
-) -> tuple[list[User], list[tuple[int, str]]]:
-    """Find each row's account in a fixed number of queries; return the users and the problems.
-
-    Only accounts in the cohort's organisations (a cohort without any: the manager's) count:
-    any other reads as "no account", whatever it is (unknown, disabled, sharing its e-mail).
-    """
-    emails = {canonical_key(value) for _line, value in entries if "@" in value}
-    names = {accounts.username_key(value) for _line, value in entries if "@" not in value}
-    by_name = {
-        u.username_key: u
-        for u in db.session.scalars(
-            sa.select(User).where(User.username_key.in_(names), User.is_erased.is_(False))
-        )
-    }
-    by_email: dict[str, list[User]] = {}
-    for user in db.session.scalars(
-        sa.select(User).where(User.email_key.in_(emails), User.is_erased.is_(False))
-    ):
-        by_email.setdefault(user.email_key, []).append(user)
-    organisation_ids = [o.id for o in cohort_view.organisations]
-    if not organisation_ids and not scope.is_programme:
-        organisation_ids = sorted(scope.organisation_ids) or [0]  # no organisation: nobody
-    found = [u.id for u in by_name.values()] + [u.id for users in by_email.values() for u in users]
-    members = set(
-        db.session.scalars(
-            sa.select(Membership.user_id).where(
-                Membership.user_id.in_(found), Membership.organisation_id.in_(organisation_ids)
-            )
-        )
-    )
-    if organisation_ids:
-        by_name = {key: u for key, u in by_name.items() if u.id in members}
-        by_email = {key: [u for u in users if u.id in members] for key, users in by_email.items()}
-    # One message for "no such account" and "not one of your members": an upload must not
-    # tell a manager who else has an account here.
-    unknown = _("No account with this username or e-mail among the members of the cohort's organisations.")
-    users: dict[int, User] = {}
-    problems: list[tuple[int, str]] = []
-    for line, value in entries:
-        if len(value) > 254:
-            problems.append((line, _("This value is too long to be a username or an e-mail.")))
-            continue
-        if "@" in value:
-            candidates = by_email.get(canonical_key(value), [])
-            if len(candidates) > 1:
-                problems.append((line, _("Several accounts use this e-mail: give the username instead.")))
-                continue
-            user = candidates[0] if candidates else None
-        else:
-            user = by_name.get(accounts.username_key(value))
-        if user is None:
-            problems.append((line, unknown))
-        elif user.is_disabled:
-            problems.append((line, _("This account is disabled.")))
-        else:
-            users.setdefault(user.id, user)  # listed twice: enrolled once
-    return list(users.values()), problems
-
-
-def enrol_upload(actor: User | None, scope: Scope, cohort_id: int, data: bytes) -> int:
-    """Add the listed learners to a cohort and enrol them in its courses, all or nothing.
-
-    Raise UploadRejected with every bad line (nothing is applied). Return how many learners
-    were added to the cohort (already there: not counted).
-    """
-    view = get_cohort(scope, cohort_id)
-    entries = read_roster(data)
-    if not entries:
-        raise UploadRejected([(0, _("The file lists nobody."))])
-    users, problems = _resolve(entries, view, scope)
-    if problems:
-        raise UploadRejected(problems)
-    return _add_members(view, users, "upload")
-
-
 def _insert_members(rows: list[dict]) -> int:
     """Insert cohort members, skipping those already there (also when two requests race)."""
     table = CohortMember.__table__
@@ -307,7 +190,8 @@ def _insert_members(rows: list[dict]) -> int:
     return added
 
 
-def _add_members(view: CohortView, users: list[User], source: str) -> int:
+def add_members(view: CohortView, users: list[User], source: str) -> int:
+    """Add users to a cohort and enrol them in its courses (flushes); return how many were new."""
     now = utcnow()
     added = _insert_members(
         [{"cohort_id": view.cohort.id, "user_id": u.id, "source": source, "joined_at": now} for u in users]
@@ -328,12 +212,34 @@ def find_by_code(code: str) -> CohortView | None:
     if len(code) != CODE_LENGTH:
         return None
     cohort = db.session.scalar(sa.select(Cohort).where(Cohort.join_code == code))
-    return _views([cohort])[0] if cohort is not None else None
+    return cohort_views([cohort])[0] if cohort is not None else None
 
 
 def is_closed(cohort: Cohort, today: date | None = None) -> bool:
     """Tell whether a cohort has ended."""
     return cohort.ends_on is not None and cohort.ends_on < (today or utcnow().date())
+
+
+@dataclass(frozen=True)
+class JoinCheck:
+    """A cohort a learner may join with a code, and whether they must choose an organisation."""
+
+    view: CohortView
+    needs_choice: bool
+
+
+def check_code(user: User, code: str) -> JoinCheck:
+    """Return the cohort a code lets a user join; NotFound or CohortClosed when it cannot.
+
+    A learner who is not a member of any of the cohort's organisations must choose one.
+    """
+    view = find_by_code(code)
+    if view is None:
+        raise NotFound(_("That code does not open any cohort."))
+    if is_closed(view.cohort):
+        raise CohortClosed(_("This cohort has ended."))
+    mine = {m.organisation_id for m in user.memberships}
+    return JoinCheck(view, bool(view.organisations) and not mine & {o.id for o in view.organisations})
 
 
 def join_with_code(user: User, code: str, organisation_id: int | None = None) -> CohortView:
@@ -342,29 +248,17 @@ def join_with_code(user: User, code: str, organisation_id: int | None = None) ->
     A learner who is not yet a member of one of the cohort's organisations joins the one
     they choose among them, so that its managers can see their progress.
     """
-    view = find_by_code(code)
-    if view is None:
-        raise NotFound(_("That code does not open any cohort."))
-    if is_closed(view.cohort):
-        raise CohortClosed(_("This cohort has ended."))
-    if view.organisations:
-        mine = {m.organisation_id for m in user.memberships}
-        if not mine & {o.id for o in view.organisations}:
-            chosen = next((o for o in view.organisations if o.id == organisation_id), None)
-            if chosen is None:
-                raise ReportError(_("Choose your organisation."))
-            accounts.join_organisation(user, chosen)
-    _add_members(view, [user], "code")
+    check = check_code(user, code)
+    view = check.view
+    if check.needs_choice:
+        chosen = next((o for o in view.organisations if o.id == organisation_id), None)
+        if chosen is None:
+            raise ReportError(_("Choose your organisation."))
+        accounts.join_organisation(user, chosen)
+    add_members(view, [user], "code")
     return view
 
 
-def is_member(user: User, cohort: Cohort) -> bool:
-    """Tell whether a user is in a cohort."""
-    return (
-        db.session.scalar(
-            sa.select(CohortMember.id).where(
-                CohortMember.cohort_id == cohort.id, CohortMember.user_id == user.id
-            )
-        )
-        is not None
-    )
+def leave_all_cohorts(user: User) -> None:
+    """Take the learner out of every cohort (their account is being erased)."""
+    db.session.execute(sa.delete(CohortMember).where(CohortMember.user_id == user.id))

@@ -1,6 +1,6 @@
 """Completion records: one learner in one course, streamed from a server-side cursor.
 
-One statement (`queries.completions_select`, already scoped and filtered) brings every
+One statement (`completion_query.completions_select`, already scoped and filtered) brings every
 column of every row; what is per course (title, languages, module slugs) is loaded once per
 export. Python only shapes cells, so an export runs at about the speed of the query itself
 and memory stays constant however long it is.
@@ -19,8 +19,10 @@ from flask import current_app
 from lms.certificates.models import Certificate
 from lms.core.db import utcnow
 from lms.courses.models import Course, Module
+from lms.reports.completion_query import ORGANISATION_SEPARATOR, completions_select
 from lms.reports.filters import ReportFilter, Scope
-from lms.reports.queries import CHUNK, ORGANISATION_SEPARATOR, completions_select, execute
+from lms.reports.queries import CHUNK
+from lms.reports.sql import execute
 
 
 class CompletionRecord(NamedTuple):
@@ -209,7 +211,7 @@ def _moment(text: str | None) -> datetime | None:
 def records(rows: CompletionRows) -> Iterator[CompletionRecord]:
     """Yield the rows as typed records, streamed (constant memory).
 
-    Reads the row's columns by name (`queries.completions_select` labels them); the CSV writer,
+    Reads the row's columns by name (`completion_query.completions_select` labels them); the CSV writer,
     the hot path, unpacks them by position instead.
     """
     prefix = rows.verify_prefix

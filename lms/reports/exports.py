@@ -8,12 +8,13 @@ text cell that Excel could read as a formula is neutralised, in CSV and in XLSX 
 import csv
 import json
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import IO, Any
 
 import xlsxwriter
 
 from lms.core.spreadsheet import CSV_SPLITS, FORMULA_PREFIXES, neutralise, neutralise_csv
+from lms.reports.completion_query import ORGANISATION_SEPARATOR
 from lms.reports.completions import (
     CompletionRecord,
     CompletionRows,
@@ -24,7 +25,6 @@ from lms.reports.completions import (
     status,
     task_statuses,
 )
-from lms.reports.queries import ORGANISATION_SEPARATOR
 
 FORMAT_NAME = "tamkeen-completions"
 FORMAT_VERSION = 2
@@ -77,15 +77,6 @@ def _csv_cell(text: str, _starts=_FORMULA_STARTS, _splits=CSV_SPLITS) -> str:
     if text[:1] in _starts or not _splits.isdisjoint(text):
         return neutralise_csv(text)
     return text
-
-
-def iso(moment: datetime | None) -> str:
-    """Return an ISO 8601 UTC timestamp to the second, with a Z (empty for None)."""
-    if moment is None:
-        return ""
-    if moment.tzinfo is not UTC:  # database values already are UTC: skip the conversion
-        moment = moment.astimezone(UTC)
-    return moment.isoformat(timespec="seconds")[:19] + "Z"
 
 
 def _module_scores(scores: tuple[tuple[str, float | None], ...]) -> str:

@@ -1,15 +1,26 @@
-"""Who and what a report covers: the manager's scope and the filter in the URL (pure)."""
+"""Who and what a report covers: the manager's scope and the filter in the URL (pure, no database)."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
+from lms.core.errors import DomainError
+
 STATUSES = ("enrolled", "in_progress", "completed")
 DATE_FIELDS = ("enrolled", "completed")
 
 
-class FilterError(ValueError):
-    """A filter value that cannot be read (answer 400)."""
+class FilterError(DomainError, ValueError):
+    """A filter value that cannot be read (400); `str()` names the field, for the CLI."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+    @property
+    def message(self) -> str:
+        """Say nothing more than the status: the field name is not a sentence for the page."""
+        return ""
 
 
 @dataclass(frozen=True)

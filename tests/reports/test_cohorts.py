@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from lms.accounts.models import Membership
 from lms.core.db import utcnow
 from lms.courses.models import Enrolment
-from lms.reports import cohorts, completions, services
+from lms.reports import cohorts, completions, rosters, services
 from lms.reports.filters import PROGRAMME, ReportFilter
 from lms.reports.models import Cohort, CohortMember
 from tests.conftest import ARABIC
@@ -165,9 +165,9 @@ def test_a_file_that_is_not_utf8_is_refused(client, auth, programme, db):
 
 
 def test_read_roster_skips_headers_and_blank_lines():
-    assert cohorts.read_roster(b'Email\n\n a@b.org , x\n"bob"\n') == [(3, "a@b.org"), (4, "bob")]
-    with pytest.raises(cohorts.UploadRejected):
-        cohorts.read_roster(b"x" * (cohorts.MAX_UPLOAD_BYTES + 1))
+    assert rosters.read_roster(b'Email\n\n a@b.org , x\n"bob"\n') == [(3, "a@b.org"), (4, "bob")]
+    with pytest.raises(rosters.UploadRejected):
+        rosters.read_roster(b"x" * (rosters.MAX_UPLOAD_BYTES + 1))
 
 
 def join(client, code, **extra):
@@ -229,7 +229,7 @@ def test_ended_cohorts_and_old_codes_do_not_open(client, auth, programme, db):
 
 def test_the_cohort_filter_means_its_members_in_its_courses(db, programme):
     cohort = make_cohort(programme, organisations=[])
-    cohorts._add_members(cohorts.get_cohort(PROGRAMME, cohort.id), [programme.bob, programme.erin], "upload")
+    cohorts.add_members(cohorts.get_cohort(PROGRAMME, cohort.id), [programme.bob, programme.erin], "upload")
     rows = list(completions.iter_completions(PROGRAMME, ReportFilter(cohort=cohort.id)))
     # Bob in course-a (the cohort's course), not course-b; Erin was enrolled in course-a by joining.
     assert sorted((r.display_name, r.course_slug) for r in rows) == [
@@ -262,3 +262,19 @@ def test_accounts_outside_the_managers_organisations_read_as_no_account(
     # An e-mail shared with someone elsewhere is only this organisation's member's.
     assert upload(client, cohort.id, "ｓｈａｒｅｄ@example.org\n").status_code == 303  # noqa: RUF001
     assert members(db, cohort) == {inside.id}
+
+
+def test_checking_a_code_says_whether_the_learner_must_choose_an_organisation(db, programme, make_user):
+    cohort = make_cohort(programme)
+    walk_in = make_user(username="walk-in-2")
+    check = cohorts.check_code(walk_in, cohort.join_code.lower())
+    assert check.view.cohort == cohort and check.needs_choice
+    assert not cohorts.check_code(programme.alice, cohort.join_code).needs_choice  # already in A
+    assert members(db, cohort) == set()  # checking joins nobody
+    programme_wide = make_cohort(programme, name="Everyone", organisations=[])
+    assert not cohorts.check_code(walk_in, programme_wide.join_code).needs_choice
+    with pytest.raises(services.NotFound):
+        cohorts.check_code(walk_in, "NOT-A-CODE")
+    ended = make_cohort(programme, name="Ended", ends_on=utcnow().date() - timedelta(days=1))
+    with pytest.raises(cohorts.CohortClosed):
+        cohorts.check_code(walk_in, ended.join_code)

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from lms.extensions import jobs
-from lms.reports import aggregates, services
+from lms.reports import facts, services
 from lms.reports.filters import PROGRAMME, ReportFilter, Scope
 from lms.reports.models import ReportFact, ReportRefresh
 from tests.reports.conftest import enrol
@@ -58,7 +58,7 @@ def test_figures_are_as_of_the_last_refresh_then_catch_up(db, seeded, make_user)
 
 def test_before_any_refresh_the_dashboard_adds_up_the_records(seeded):  # noqa: F811
     board = services.dashboard(PROGRAMME, ReportFilter())
-    assert board.as_of is None and aggregates.last_refresh() is None
+    assert board.as_of is None and facts.last_refresh() is None
     assert board.summary.totals.enrolments == 8
 
 
