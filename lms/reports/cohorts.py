@@ -6,11 +6,10 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.dialects import postgresql, sqlite
 
 from lms.accounts import services as accounts
 from lms.accounts.models import Organisation, User
-from lms.core.db import utcnow
+from lms.core.db import insert_ignore, utcnow
 from lms.core.pagination import contains
 from lms.courses import services as courses
 from lms.courses.models import Course
@@ -174,19 +173,13 @@ def renew_code(scope: Scope, cohort_id: int) -> Cohort:
 
 def _insert_members(rows: list[dict]) -> int:
     """Insert cohort members, skipping those already there (also when two requests race)."""
-    table = CohortMember.__table__
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     added = 0
     for start in range(0, len(rows), 500):
-        stmt = (
-            insert(table)
-            .values(rows[start : start + 500])
-            .on_conflict_do_nothing(index_elements=["cohort_id", "user_id"])
-            .returning(table.c.user_id)
+        stmt = insert_ignore(
+            db.session, CohortMember.__table__, rows[start : start + 500], ["cohort_id", "user_id"]
         )
         # RETURNING counts what was inserted: rowcount is -1 for multi-row inserts on psycopg.
-        added += len(db.session.execute(stmt).all())
+        added += len(db.session.execute(stmt.returning(CohortMember.user_id)).all())
     return added
 
 
