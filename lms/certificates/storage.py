@@ -3,8 +3,6 @@
 import contextlib
 import hashlib
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 from flask import current_app
@@ -14,6 +12,7 @@ from lms.certificates import render
 from lms.certificates.content import certificate_data
 from lms.certificates.errors import CertificateError, RenderFailed, StorageFailed
 from lms.certificates.models import Certificate
+from lms.core.files import write_durably
 from lms.core.pdf import RenderTimeout
 from lms.extensions import db
 
@@ -34,24 +33,7 @@ def relative_path(certificate: Certificate, digest: str) -> str:
 
 def store_pdf(relative: str, data: bytes) -> None:
     """Write a PDF durably: temporary file in the same folder, fsync, rename, fsync the folder."""
-    target = storage_dir() / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".partial-", suffix=".pdf")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    folder = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    write_durably(storage_dir() / relative, data)
 
 
 def render_and_store(certificate: Certificate, course) -> None:

@@ -5,10 +5,7 @@ that signs. Rotating adds a key and makes it current: the older keys stay in the
 public halves stay published and credentials signed with them still verify.
 """
 
-import contextlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +13,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from joserfc.jwk import OKPKey
+
+from lms.core.files import write_durably
 
 FILE_VERSION = 1
 
@@ -120,19 +119,7 @@ def save(path: Path, ring: KeyRing) -> None:
         "current": ring.current,
         "keys": [{"kid": k.kid, "created": k.created, "jwk": k.key.as_dict(private=True)} for k in ring.keys],
     }
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".credentials-key-")
-    try:
-        os.fchmod(handle, 0o600)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, indent=2)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    os.chmod(path, 0o600)
+    write_durably(path, json.dumps(data, indent=2).encode("utf-8"), mode=0o600)
 
 
 def generate(path: Path) -> KeyRing:
