@@ -119,8 +119,7 @@ def create_app(config=None, **overrides) -> Flask:
     for group in CLI_GROUPS:
         app.cli.add_command(group)
     _install_request_hooks(app)
-    app.extensions["tamkeen-set-locale"] = _remember_locale
-    app.extensions["tamkeen-set-discreet"] = _remember_discreet
+    account_services.follow_chrome_choices(app)
     account_services.add_me_panel(app, my_learning_panel)
     init_certificates(app)
     init_credentials(app)
@@ -168,16 +167,6 @@ def _too_many_requests(error):
     return body, code, {"Retry-After": str(retry)}
 
 
-def _remember_discreet(user, on: bool) -> None:
-    user.is_discreet = on
-    db.session.commit()
-
-
-def _remember_locale(user, locale: str) -> None:
-    account_services.set_locale(user, locale)
-    db.session.commit()
-
-
 def _install_request_hooks(app: Flask) -> None:
     app.session_interface = SessionInterface()
 
@@ -211,7 +200,7 @@ def _install_request_hooks(app: Flask) -> None:
         signed_in = False
         if not g.get("db_unavailable"):
             try:
-                # Only active users are loaded (lms.accounts.views.load_user); is_anonymous reads
+                # Only active users are loaded (lms.accounts.views.signin.load_user); is_anonymous reads
                 # no column, so a user a commit has expired is not read again for this.
                 signed_in = not current_user.is_anonymous
             except Exception:  # the session store may be the thing that failed
