@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from lms.accounts import permissions
 from lms.accounts import services as account_services
 from lms.accounts.cli import users_cli
 from lms.accounts.views import bp as accounts_bp
@@ -114,6 +115,7 @@ def create_app(config=None, **overrides) -> Flask:
     register_error_handlers(app)
     app.register_error_handler(429, _too_many_requests)
     init_templating(app)
+    _init_permissions_in_templates(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     for group in CLI_GROUPS:
@@ -157,6 +159,13 @@ def _init_extensions(app: Flask) -> None:
     mail.init_app(app)
     limiter.init_app(app)
     jobs.init_app(app, db)
+
+
+def _init_permissions_in_templates(app: Flask) -> None:
+    """Let templates ask the permission model: ``{% if has_role(current_user, ADMINS) %}``."""
+    app.add_template_global(permissions.has_role, "has_role")
+    for name in ("EVERYONE", "TRAINERS", "MARKERS", "MANAGERS", "STAFF", "ADMINS"):
+        app.add_template_global(getattr(permissions, name), name)
 
 
 def _too_many_requests(error):

@@ -5,9 +5,7 @@ from flask_babel import gettext as _
 
 from lms.accounts import permissions
 from lms.accounts.errors import AccountError, NotAllowed, NotFound
-from lms.accounts.models import (
-    User,
-)
+from lms.accounts.models import User
 from lms.accounts.sessions import end_all_sessions
 from lms.core.pagination import contains
 from lms.extensions import db

@@ -72,11 +72,6 @@ class User(UserMixin, db.Model):
         return not (self.is_disabled or self.is_erased)
 
     @property
-    def is_staff(self) -> bool:
-        """Tell whether the account is a trainer, manager or admin."""
-        return self.role in (Role.TRAINER, Role.MANAGER, Role.ADMIN)
-
-    @property
     def name(self) -> str:
         """Return what the interface calls this user."""
         return self.display_name or self.username

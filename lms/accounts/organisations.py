@@ -7,15 +7,9 @@ from flask_babel import gettext as _
 
 from lms.accounts import permissions
 from lms.accounts.errors import AccountError, NotAllowed
-from lms.accounts.models import (
-    Membership,
-    Organisation,
-    User,
-)
+from lms.accounts.models import Membership, Organisation, User
 from lms.accounts.validation import clean_text
-from lms.core.security import (
-    canonical_key,
-)
+from lms.core.security import canonical_key
 from lms.extensions import db
 
 

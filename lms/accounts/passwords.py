@@ -10,22 +10,12 @@ from flask_babel import gettext as _
 
 from lms.accounts.errors import AccountError
 from lms.accounts.mailer import neutral_sender, send_mail
-from lms.accounts.models import (
-    PasswordResetToken,
-    RecoveryCode,
-    User,
-)
+from lms.accounts.models import PasswordResetToken, RecoveryCode, User
 from lms.accounts.registration import find_user
 from lms.accounts.sessions import end_all_sessions, purge_sessions
 from lms.accounts.validation import check_password
 from lms.core.db import utcnow
-from lms.core.security import (
-    canonical_key,
-    hash_password,
-    new_token,
-    token_digest,
-    verify_password,
-)
+from lms.core.security import canonical_key, hash_password, new_token, token_digest, verify_password
 from lms.extensions import db, jobs
 
 RECOVERY_CODE_COUNT = 8

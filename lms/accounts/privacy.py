@@ -9,18 +9,10 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from lms.accounts.errors import AccountError
-from lms.accounts.models import (
-    Membership,
-    PasswordResetToken,
-    RecoveryCode,
-    User,
-    UserSession,
-)
+from lms.accounts.models import Membership, PasswordResetToken, RecoveryCode, User, UserSession
 from lms.accounts.signals import account_erasing, exported_parts, pseudonym_changed
 from lms.core.db import utcnow
-from lms.core.security import (
-    verify_password,
-)
+from lms.core.security import verify_password
 from lms.extensions import db
 
 

@@ -2,13 +2,9 @@
 
 from flask import Flask, current_app
 
-from lms.accounts.models import (
-    User,
-)
+from lms.accounts.models import User
 from lms.accounts.validation import clean_text
-from lms.core.security import (
-    canonical_key,
-)
+from lms.core.security import canonical_key
 from lms.core.views import discreet_mode_chosen, language_chosen
 from lms.extensions import db
 

@@ -8,17 +8,9 @@ from flask_babel import gettext as _
 
 from lms.accounts.confusables import skeleton
 from lms.accounts.errors import UsernameTaken
-from lms.accounts.models import (
-    Role,
-    User,
-)
+from lms.accounts.models import Role, User
 from lms.accounts.validation import check_password, check_username, clean_text, username_key
-from lms.core.security import (
-    canonical_key,
-    hash_password,
-    needs_rehash,
-    verify_password,
-)
+from lms.core.security import canonical_key, hash_password, needs_rehash, verify_password
 from lms.extensions import db
 
 

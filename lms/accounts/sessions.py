@@ -10,15 +10,9 @@ from sqlalchemy.orm.util import identity_key
 
 from lms.accounts import devices
 from lms.accounts.errors import NotFound
-from lms.accounts.models import (
-    User,
-    UserSession,
-)
+from lms.accounts.models import User, UserSession
 from lms.core.db import DirectQuery, utcnow
-from lms.core.security import (
-    new_token,
-    token_digest,
-)
+from lms.core.security import new_token, token_digest
 from lms.extensions import db
 
 # One query on every request, built once: the live session row (read fresh) and its user's columns.

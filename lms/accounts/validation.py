@@ -10,9 +10,7 @@ from importlib import resources
 from flask_babel import gettext as _
 
 from lms.accounts.errors import AccountError
-from lms.core.security import (
-    canonical_key,
-)
+from lms.core.security import canonical_key
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 4096  # long passphrases welcome; the cap only stops abuse

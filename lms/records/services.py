@@ -239,9 +239,7 @@ def rekey_actor(old_public_id: str, new_public_id: str) -> None:
     outbox, and every export made from it from now on, changes.
     """
     rows = db.session.scalars(db.select(Statement).where(Statement.actor_id == old_public_id))
-    now = utcnow()
     for row in rows:
         row.actor_id = new_public_id
         row.body = {**row.body, "actor": actor_for(new_public_id)}
-        row.updated_at = now
     db.session.flush()
