@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
+from lms.accounts import permissions
 from lms.accounts import services as account_services
 from lms.core.db import utcnow
 from lms.core.i18n import text_direction
@@ -718,7 +719,7 @@ def pending_essays(quiz: Quiz) -> list[PendingEssay]:
 
 def mark_essay(marker, response: Response, fraction: float, comment: str = "") -> Response:
     """Mark an essay (0 to 1) once; the attempt's grade is final when its last essay is marked."""
-    if not getattr(marker, "is_staff", False):
+    if not permissions.has_role(marker, permissions.MARKERS):
         raise NotAllowed(_("Only trainers mark essays."))
     if not isinstance(fraction, int | float) or not math.isfinite(fraction) or not 0 <= fraction <= 1:
         raise QuizError(_("A mark is between 0 and 100%."))
