@@ -7,7 +7,7 @@ from flask_login import current_user
 from lms.accounts import services
 from lms.accounts.forms import ConfirmForm, OrganisationForm
 from lms.accounts.permissions import ADMINS, requires
-from lms.accounts.views.signin import confirmed
+from lms.accounts.views.common import carried_out, confirmed
 from lms.core.pagination import paginate, search_text
 from lms.extensions import db
 
@@ -54,16 +54,10 @@ def _set_disabled(user_id: int, disabled: bool):
 def admin_organisations():
     """List and create organisations."""
     form = OrganisationForm()
-    if form.validate_on_submit():
-        try:
-            services.create_organisation(current_user, form.name.data, form.country.data)
-        except services.AccountError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("The organisation is saved."))
-            return redirect(url_for("accounts.admin_organisations"), 303)
+    if carried_out(form, services.create_organisation, current_user, form.name.data, form.country.data):
+        db.session.commit()
+        flash(_("The organisation is saved."))
+        return redirect(url_for("accounts.admin_organisations"), 303)
     return render_template(
         "accounts/admin_organisations.html",
         form=form,

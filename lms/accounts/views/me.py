@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 
 from lms.accounts import services
 from lms.accounts.forms import ConfirmForm, EraseForm, MembershipForm, ProfileForm
-from lms.accounts.views.signin import confirmed, setting_limit, sign_out
+from lms.accounts.views.common import carried_out, confirmed, setting_limit
+from lms.accounts.views.signin import sign_out
 from lms.core.i18n import language_name
 from lms.core.safety import download_name, remember_discreet
 from lms.extensions import db, limiter
@@ -102,17 +103,11 @@ def download_data():
 def erase():
     """Erase the signed-in account after confirming the password."""
     form = EraseForm()
-    if form.validate_on_submit():
-        try:
-            services.erase_user(current_user, form.password.data)
-        except services.AccountError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            sign_out()
-            flash(_("Your account and personal data are erased."))
-            return redirect(url_for("core.home"), 303)
+    if carried_out(form, services.erase_user, current_user._get_current_object(), form.password.data):
+        db.session.commit()
+        sign_out()
+        flash(_("Your account and personal data are erased."))
+        return redirect(url_for("core.home"), 303)
     return render_template("accounts/erase.html", form=form)
 
 

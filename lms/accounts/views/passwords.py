@@ -12,7 +12,8 @@ from lms.accounts.forms import (
     RecoveryCodeForm,
     ResetPasswordForm,
 )
-from lms.accounts.views.signin import setting_limit, sign_in
+from lms.accounts.views.common import carried_out, setting_limit
+from lms.accounts.views.signin import sign_in
 from lms.core.deferred import after_response
 from lms.core.security import account_key
 from lms.extensions import db, limiter
@@ -43,18 +44,12 @@ def recovery_codes():
 def change_password():
     """Change the password; every other session ends."""
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
-        except services.AccountError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            user = current_user._get_current_object()
-            sign_in(user)
-            db.session.commit()
-            flash(_("Your password is changed. Every other session has been signed out."))
-            return redirect(url_for("accounts.me"), 303)
+    user = current_user._get_current_object()
+    if carried_out(form, services.change_password, user, form.current_password.data, form.new_password.data):
+        sign_in(user)
+        db.session.commit()
+        flash(_("Your password is changed. Every other session has been signed out."))
+        return redirect(url_for("accounts.me"), 303)
     return render_template("accounts/password.html", form=form)
 
 
@@ -86,16 +81,10 @@ def reset(token):
     if services.reset_token_user(token) is None:
         return render_template("accounts/reset_invalid.html"), 404
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password_with_token(token, form.new_password.data)
-        except services.AccountError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Your password is changed. Sign in with it now."))
-            return redirect(url_for("accounts.login"), 303)
+    if carried_out(form, services.reset_password_with_token, token, form.new_password.data):
+        db.session.commit()
+        flash(_("Your password is changed. Sign in with it now."))
+        return redirect(url_for("accounts.login"), 303)
     return render_template("accounts/reset.html", form=form)
 
 
@@ -104,16 +93,12 @@ def reset(token):
 def recover():
     """Choose a new password with a one-time recovery code."""
     form = RecoveryCodeForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password_with_code(form.username.data, form.code.data, form.new_password.data)
-        except services.AccountError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Your password is changed and that recovery code is used up. Sign in now."))
-            return redirect(url_for("accounts.login"), 303)
+    if carried_out(
+        form, services.reset_password_with_code, form.username.data, form.code.data, form.new_password.data
+    ):
+        db.session.commit()
+        flash(_("Your password is changed and that recovery code is used up. Sign in now."))
+        return redirect(url_for("accounts.login"), 303)
     return render_template("accounts/recover.html", form=form)
 
 

@@ -1,31 +1,20 @@
 """Sign-up, sign-in and sign-out, the quick exit, and the pages listing and ending one's sessions."""
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import validate_csrf
-from werkzeug.exceptions import BadRequest
 from wtforms import ValidationError
 
 from lms.accounts import devices, services
 from lms.accounts.forms import ConfirmForm, SignInForm, SignUpForm
+from lms.accounts.views.common import carried_out, confirmed, setting_limit
 from lms.core.safety import clear_decoy, discreet_chosen, remember_discreet, set_decoy
 from lms.core.security import account_key, safe_next
 from lms.extensions import csrf, db, limiter, login_manager
 
 SESSION_TOKEN = "sid"  # noqa: S105 - the session key name, not a secret
-
-
-def setting_limit(setting: str):
-    """Return a rate limit read from the configuration when the request comes."""
-    return lambda: current_app.config[setting]
-
-
-def confirmed(form) -> None:
-    """Refuse (400) a confirmation form that is not valid (a missing or stale CSRF token)."""
-    if not form.validate_on_submit():
-        raise BadRequest()
 
 
 def load_user(user_id: str):
@@ -75,23 +64,8 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.me"))
     form = SignUpForm()
-    if form.validate_on_submit():
-        try:
-            services.register(
-                form.username.data,
-                form.password.data,
-                display_name=form.display_name.data or "",
-                email=form.email.data,
-                locale=request.cookies.get("tamkeen_lang"),
-            )
-        except services.UsernameTaken:
-            db.session.rollback()
-        except services.AccountError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-            return render_template("accounts/register.html", form=form), 200
-        else:
-            db.session.commit()
+    if carried_out(form, _register_quietly, form):
+        db.session.commit()
         # The same answer for a new and for a taken username: nobody can probe who is here.
         flash(
             _(
@@ -101,6 +75,20 @@ def register():
         )
         return redirect(url_for("accounts.login"), 303)
     return render_template("accounts/register.html", form=form)
+
+
+def _register_quietly(form: SignUpForm) -> None:
+    """Create the account; a taken username changes nothing and is not told apart."""
+    try:
+        services.register(
+            form.username.data,
+            form.password.data,
+            display_name=form.display_name.data or "",
+            email=form.email.data,
+            locale=request.cookies.get("tamkeen_lang"),
+        )
+    except services.UsernameTaken:
+        db.session.rollback()
 
 
 @limiter.limit(setting_limit("LIMIT_SIGNIN_PER_CLIENT"), methods=["POST"])
