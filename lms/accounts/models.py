@@ -125,7 +125,7 @@ class UserSession(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
-    # Coarse on purpose (lms.accounts.services.LAST_USED_PRECISION); never an IP address.
+    # Coarse on purpose (lms.accounts.sessions.LAST_USED_PRECISION); never an IP address.
     last_used_at: Mapped[datetime | None]
     # Browser and system family from the User-Agent ("Firefox/Android"), for the sessions page.
     device: Mapped[str] = mapped_column(sa.String(40), default="")
