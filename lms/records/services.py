@@ -115,11 +115,6 @@ def actor_for(public_id: str, home_page: str | None = None) -> dict[str, Any]:
     }
 
 
-def iso(moment: datetime) -> str:
-    """Return a UTC time as xAPI writes it."""
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 def statement_body(
     *,
     statement_id: str,
@@ -139,7 +134,7 @@ def statement_body(
         "verb": {"id": verb_id, "display": {"en-US": verb_id.rstrip("/").rsplit("/", 1)[-1]}},
         "object": obj.as_xapi(),
         "context": (context or Context()).as_xapi("Tamkeen"),
-        "timestamp": iso(timestamp),
+        "timestamp": timestamp.isoformat().replace("+00:00", "Z"),  # UTC, as xAPI writes it
         "version": "1.0.3",
     }
     if result:

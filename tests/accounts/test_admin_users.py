@@ -1,15 +1,13 @@
 """The admins' list of accounts: paged, searchable by username or display name, never N+1."""
 
 import re
-from contextlib import contextmanager
 from html import unescape as html_unescape
 
 import pytest
-import sqlalchemy as sa
 
 from lms.accounts import services
 from lms.core.pagination import PER_PAGE
-from lms.extensions import db as _db
+from tests.accounts.queries import selects
 
 ROW = re.compile(r"<tr>\s*<td><bdi>([^<]*)</bdi></td>\s*<td><bdi>([^<]*)</bdi></td>")
 
@@ -27,21 +25,6 @@ def _listed(client, query: str = "") -> tuple[list[str], str]:
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     return [username for username, _display in ROW.findall(html)], html
-
-
-@contextmanager
-def count_queries():
-    statements = []
-
-    def _count(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
-
-    sa.event.listen(_db.engine, "before_cursor_execute", _count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(_db.engine, "before_cursor_execute", _count)
 
 
 def test_every_account_is_reachable_a_page_at_a_time(client, admin, make_user):
@@ -123,7 +106,7 @@ def test_a_page_costs_the_same_queries_with_five_accounts_or_a_full_page(client,
         for _n in range(total - made):
             make_user(display_name="Someone")
         made = total
-        with count_queries() as statements:
+        with selects() as statements:
             listed, _html = _listed(client)
         counts.append(len(statements))
         assert len(listed) == min(total, PER_PAGE)

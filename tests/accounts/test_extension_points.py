@@ -5,7 +5,6 @@ forgot to connect one fails here rather than silently losing data in a download 
 """
 
 import pytest
-import sqlalchemy as sa
 
 from lms.accounts import permissions, services
 from lms.accounts.models import Role
@@ -13,6 +12,7 @@ from lms.core.errors import DomainError
 from lms.core.views import discreet_mode_chosen, language_chosen
 from lms.extensions import db as _db
 from lms.records import services as records
+from tests.accounts.queries import selects
 from tests.conftest import PASSWORD
 
 
@@ -133,17 +133,8 @@ def test_an_admin_disables_and_enables_an_account(make_user):
 def test_user_names_gives_display_names_else_usernames_in_one_query(make_user):
     named = make_user(username="named-one", display_name="Layla Nasser")
     bare = make_user(username="bare-one")
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append(statement)
-
-    sa.event.listen(_db.engine, "before_cursor_execute", count)
-    try:
+    with selects() as statements:
         names = services.user_names({named.id, bare.id, 999_999})
-    finally:
-        sa.event.remove(_db.engine, "before_cursor_execute", count)
     assert names == {named.id: "Layla Nasser", bare.id: "bare-one"}
     assert len(statements) == 1
     assert services.user_names([]) == {}
