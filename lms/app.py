@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from lms.accounts import permissions
 from lms.accounts import services as account_services
 from lms.accounts.cli import users_cli
 from lms.accounts.views import bp as accounts_bp
@@ -114,13 +115,13 @@ def create_app(config=None, **overrides) -> Flask:
     register_error_handlers(app)
     app.register_error_handler(429, _too_many_requests)
     init_templating(app)
+    _init_permissions_in_templates(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     for group in CLI_GROUPS:
         app.cli.add_command(group)
     _install_request_hooks(app)
-    app.extensions["tamkeen-set-locale"] = _remember_locale
-    app.extensions["tamkeen-set-discreet"] = _remember_discreet
+    account_services.follow_chrome_choices(app)
     account_services.add_me_panel(app, my_learning_panel)
     init_certificates(app)
     init_credentials(app)
@@ -160,22 +161,19 @@ def _init_extensions(app: Flask) -> None:
     jobs.init_app(app, db)
 
 
+def _init_permissions_in_templates(app: Flask) -> None:
+    """Let templates ask the permission model: ``{% if has_role(current_user, ADMINS) %}``."""
+    app.add_template_global(permissions.has_role, "has_role")
+    for name in ("EVERYONE", "TRAINERS", "MARKERS", "MANAGERS", "STAFF", "ADMINS"):
+        app.add_template_global(getattr(permissions, name), name)
+
+
 def _too_many_requests(error):
     """Render 429 with a Retry-After that says when this client's window resets."""
     body, code = handle_http_error(error)
     limit = limiter.current_limit
     retry = max(1, int(limit.reset_at - time.time())) if limit else 60
     return body, code, {"Retry-After": str(retry)}
-
-
-def _remember_discreet(user, on: bool) -> None:
-    user.is_discreet = on
-    db.session.commit()
-
-
-def _remember_locale(user, locale: str) -> None:
-    account_services.set_locale(user, locale)
-    db.session.commit()
 
 
 def _install_request_hooks(app: Flask) -> None:
@@ -211,7 +209,7 @@ def _install_request_hooks(app: Flask) -> None:
         signed_in = False
         if not g.get("db_unavailable"):
             try:
-                # Only active users are loaded (lms.accounts.views.load_user); is_anonymous reads
+                # Only active users are loaded (lms.accounts.views.signin.load_user); is_anonymous reads
                 # no column, so a user a commit has expired is not read again for this.
                 signed_in = not current_user.is_anonymous
             except Exception:  # the session store may be the thing that failed

@@ -110,6 +110,14 @@ def db(app):
             connection.close()
 
 
+def _keep_sent_mail(app, *, message: account_services.SentMail) -> None:
+    """Keep what the memory mail transport delivers, for `sent_mail` and the tests to read."""
+    app.extensions.setdefault("tamkeen-outbox", []).append(message)
+
+
+account_services.mail_delivered.connect(_keep_sent_mail)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_state(request):
     """Reset rate-limit counters and the test mail outbox between tests."""

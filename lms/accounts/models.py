@@ -72,11 +72,6 @@ class User(UserMixin, db.Model):
         return not (self.is_disabled or self.is_erased)
 
     @property
-    def is_staff(self) -> bool:
-        """Tell whether the account is a trainer, manager or admin."""
-        return self.role in (Role.TRAINER, Role.MANAGER, Role.ADMIN)
-
-    @property
     def name(self) -> str:
         """Return what the interface calls this user."""
         return self.display_name or self.username
@@ -130,7 +125,7 @@ class UserSession(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
-    # Coarse on purpose (lms.accounts.services.LAST_USED_PRECISION); never an IP address.
+    # Coarse on purpose (lms.accounts.sessions.LAST_USED_PRECISION); never an IP address.
     last_used_at: Mapped[datetime | None]
     # Browser and system family from the User-Agent ("Firefox/Android"), for the sessions page.
     device: Mapped[str] = mapped_column(sa.String(40), default="")

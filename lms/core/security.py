@@ -2,7 +2,6 @@
 
 import contextlib
 import hashlib
-import hmac
 import secrets
 import unicodedata
 from urllib.parse import urljoin, urlsplit
@@ -193,8 +192,3 @@ def new_token(nbytes: int = 16) -> str:
 def token_digest(token: str) -> str:
     """Hash a high-entropy token for storage (SHA-256 suffices: tokens are random, not passwords)."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def constant_time_equals(a: str, b: str) -> bool:
-    """Compare two strings without leaking where they differ."""
-    return hmac.compare_digest(a.encode(), b.encode())

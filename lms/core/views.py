@@ -1,5 +1,6 @@
-"""Site-wide pages: home, language switcher, health check."""
+"""Site-wide pages: home, language switcher, discreet mode, health check."""
 
+from blinker import Namespace
 from flask import (
     Blueprint,
     current_app,
@@ -19,6 +20,27 @@ from lms.core.safety import remember_discreet
 from lms.core.security import safe_next
 
 bp = Blueprint("core", __name__)
+
+# core knows nothing of accounts: a signed-in user's choice in the page chrome is announced, and
+# accounts (connected in lms.app.create_app) keeps it on the account; the view commits.
+_signals = Namespace()
+language_chosen = _signals.signal(
+    "language-chosen",
+    doc="Sent (sender: the app; keywords `user`, `locale`) when a signed-in user picks a language.",
+)
+discreet_mode_chosen = _signals.signal(
+    "discreet-mode-chosen",
+    doc="Sent (sender: the app; keywords `user`, `on`) when a signed-in user turns discreet mode on or off.",
+)
+
+
+def _announce(signal, **choice) -> None:
+    """Tell the account domain about a signed-in user's choice, then commit what it saved."""
+    if not current_user.is_authenticated:
+        return
+    signal.send(current_app._get_current_object(), user=current_user._get_current_object(), **choice)
+    # core sits below extensions in the layering, so reach the database through the app.
+    current_app.extensions["sqlalchemy"].session.commit()
 
 
 def _remember(response, name: str, value: str) -> None:
@@ -49,10 +71,7 @@ def set_language():
     if not form.validate() or locale not in current_app.config["LANGUAGES"]:
         return response
     _remember(response, LOCALE_COOKIE, locale)
-    if current_user.is_authenticated:
-        hook = current_app.extensions.get("tamkeen-set-locale")
-        if hook:
-            hook(current_user, locale)
+    _announce(language_chosen, locale=locale)
     return response
 
 
@@ -66,10 +85,7 @@ def set_discreet():
         return response
     on = request.form.get("discreet") == "1"
     remember_discreet(response, on)
-    if current_user.is_authenticated:
-        hook = current_app.extensions.get("tamkeen-set-discreet")
-        if hook:
-            hook(current_user, on)
+    _announce(discreet_mode_chosen, on=on)
     return response
 
 

@@ -115,11 +115,6 @@ def actor_for(public_id: str, home_page: str | None = None) -> dict[str, Any]:
     }
 
 
-def iso(moment: datetime) -> str:
-    """Return a UTC time as xAPI writes it."""
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 def statement_body(
     *,
     statement_id: str,
@@ -139,7 +134,7 @@ def statement_body(
         "verb": {"id": verb_id, "display": {"en-US": verb_id.rstrip("/").rsplit("/", 1)[-1]}},
         "object": obj.as_xapi(),
         "context": (context or Context()).as_xapi("Tamkeen"),
-        "timestamp": iso(timestamp),
+        "timestamp": timestamp.isoformat().replace("+00:00", "Z"),  # UTC, as xAPI writes it
         "version": "1.0.3",
     }
     if result:
@@ -239,9 +234,7 @@ def rekey_actor(old_public_id: str, new_public_id: str) -> None:
     outbox, and every export made from it from now on, changes.
     """
     rows = db.session.scalars(db.select(Statement).where(Statement.actor_id == old_public_id))
-    now = utcnow()
     for row in rows:
         row.actor_id = new_public_id
         row.body = {**row.body, "actor": actor_for(new_public_id)}
-        row.updated_at = now
     db.session.flush()
