@@ -56,7 +56,7 @@ def send_mail(to: str, subject: str, body: str, *, sender: str | None = None) ->
     deliver_mail.enqueue(to, subject, body, sender)
 
 
-@jobs.job(retries=6, retry_delay=60)
+@jobs.job(retries=6, retry_delay=60, name="lms.accounts.services.deliver_mail")
 def deliver_mail(to: str, subject: str, body: str, sender: str | None = None) -> None:
     """Send a plain-text message through Flask-Mail, or write it to a file or the console."""
     transport = current_app.config["MAIL_TRANSPORT"]

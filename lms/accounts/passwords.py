@@ -175,7 +175,7 @@ def purge_reset_tokens() -> int:
     return db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount
 
 
-@jobs.every(hour="3", minute="17")
+@jobs.every(hour="3", minute="17", name="lms.accounts.services.clean_up_expired")
 def clean_up_expired() -> None:
     """Nightly job: expired sessions and spent reset tokens go (the worker commits)."""
     purge_sessions()

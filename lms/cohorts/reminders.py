@@ -42,7 +42,7 @@ def _mail(user: User, subject_key: str, session: LiveSession) -> None:
     accounts.send_mail(user.email, subject, body)
 
 
-@jobs.job(retries=3, retry_delay=60)
+@jobs.job(retries=3, retry_delay=60, name="lms.cohorts.services.notify_cancelled")
 def notify_cancelled(session_id: int) -> None:
     """Tell the registered and waiting learners of a cancelled session who gave an e-mail."""
     session = db.session.get(LiveSession, session_id)
@@ -62,7 +62,7 @@ def notify_cancelled(session_id: int) -> None:
         _mail(user, "cancelled", session)
 
 
-@jobs.job(retries=3, retry_delay=60)
+@jobs.job(retries=3, retry_delay=60, name="lms.cohorts.services.notify_promoted")
 def notify_promoted(session_id: int, user_id: int) -> None:
     """Tell a learner taken off the waiting list that they have a seat."""
     session, user = db.session.get(LiveSession, session_id), db.session.get(User, user_id)
@@ -71,7 +71,7 @@ def notify_promoted(session_id: int, user_id: int) -> None:
     _mail(user, "promoted", session)
 
 
-@jobs.every(minute="5", hour="*")
+@jobs.every(minute="5", hour="*", name="lms.cohorts.services.send_reminders")
 def send_reminders() -> int:
     """Remind registered learners, once, of the sessions starting in the next 24 hours."""
     count = remind_due(utcnow())

@@ -59,9 +59,11 @@ class DeferredJob(Base):
 class Job:
     """A declared job: call it to run it here, `enqueue` it to run it in the worker."""
 
-    def __init__(self, queue: "JobQueue", function: Callable, options: dict):
+    def __init__(self, queue: "JobQueue", function: Callable, options: dict, name: str | None = None):
         self.queue, self.function, self.options = queue, function, options
-        self.name = f"{function.__module__}.{function.__qualname__}"
+        # The job's identity in the queue and in failed_jobs: its dotted path unless given. A job
+        # whose code moves keeps its old name, so jobs queued before a deploy still run after it.
+        self.name = name or f"{function.__module__}.{function.__qualname__}"
         self.__doc__ = function.__doc__
 
     def __call__(self, *args):
@@ -79,21 +81,24 @@ class JobQueue:
         self.jobs: dict[str, Job] = {}
         self.periodic: list[tuple[Job, dict]] = []
 
-    def job(self, *, retries: int = 5, retry_delay: int = 30, timeout: int | None = None):
+    def job(
+        self, *, retries: int = 5, retry_delay: int = 30, timeout: int | None = None, name: str | None = None
+    ):
         """Declare a job (decorator); it retries with a doubling delay before it counts as failed."""
 
         def declare(function: Callable) -> Job:
-            job = Job(self, function, {"retries": retries, "retry_delay": retry_delay, "timeout": timeout})
+            options = {"retries": retries, "retry_delay": retry_delay, "timeout": timeout}
+            job = Job(self, function, options, name)
             self.jobs[job.name] = job
             return job
 
         return declare
 
-    def every(self, **schedule):
+    def every(self, *, name: str | None = None, **schedule):
         """Declare a periodic job run by the worker (crontab fields: `minute="*/15"`, `hour="3"`)."""
 
         def declare(function: Callable) -> Job:
-            job = Job(self, function, {"retries": 0, "retry_delay": 0, "timeout": None})
+            job = Job(self, function, {"retries": 0, "retry_delay": 0, "timeout": None}, name)
             self.periodic.append((job, schedule))
             return job
 

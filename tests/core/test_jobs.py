@@ -301,3 +301,21 @@ def test_the_nightly_clean_up_is_a_periodic_job_that_removes_spent_rows(app, db,
         db.select(PasswordResetToken.token_hash).where(PasswordResetToken.user_id == user.id)
     )
     assert list(left) == ["b" * 64]
+
+
+def test_jobs_keep_their_queue_names_when_their_code_moves(app):
+    """Jobs queued (or failed) before a deploy must still be found after it: names are stable."""
+    queued = set(jobs.jobs)
+    periodic = {job.name for job, _schedule in jobs.periodic}
+    # The names these jobs had when they were first deployed; moving their code must not change them.
+    assert {
+        "lms.accounts.services.deliver_mail",
+        "lms.cohorts.services.notify_cancelled",
+        "lms.cohorts.services.notify_promoted",
+        "lms.courses.handbook.render_handbook",
+    } <= queued
+    assert {
+        "lms.accounts.services.clean_up_expired",
+        "lms.cohorts.services.send_reminders",
+        "lms.reports.services.refresh_report_facts_job",
+    } <= periodic
