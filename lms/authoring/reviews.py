@@ -9,25 +9,24 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from lms.accounts import services as accounts
-from lms.accounts.models import Role
+from lms.accounts.permissions import ADMINS, TRAINERS, has_role
 from lms.cohorts import services as cohorts
 from lms.courses import services as courses
 from lms.extensions import db
 from lms.tasks import services as tasks
 
 from .models import CourseOwner
-from .services import is_author
 
 
 def _slugs(user) -> list[str] | None:
-    if user.role == Role.ADMIN:
+    if has_role(user, ADMINS):
         return None
     return list(db.session.scalars(sa.select(CourseOwner.course_slug).where(CourseOwner.user_id == user.id)))
 
 
 def places(user, course_slug: str | None = None):
     """Return task id -> module (with its course) for the tasks the user may review."""
-    if not is_author(user):
+    if not has_role(user, TRAINERS):
         return {}
     found = courses.task_places(_slugs(user))
     if course_slug:
@@ -42,7 +41,7 @@ def waiting(user) -> int:
 
 def cohort_choices(user) -> list:
     """Return the cohorts following the courses this user mentors (the queue's cohort filter)."""
-    if not is_author(user):
+    if not has_role(user, TRAINERS):
         return []
     return cohorts.cohorts_teaching(_slugs(user))
 

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from lms.authoring import lookups, services
+from lms.authoring import services
 from lms.authoring.models import CourseOwner, Draft, DraftFile, FileRevision
 from lms.courses import services as courses
 from lms.courses.models import Course
@@ -81,7 +81,7 @@ def world(db, people, make_user, tmp_path):
             "foreign_essay": answer_essay(learner, foreign, "About my plan."),
         },
         files={
-            slug: lookups.course_files(courses.get_course(slug))
+            slug: courses.course_files(courses.get_course(slug))
             for slug in ("sample-course", "foreign-course")
         },
     )

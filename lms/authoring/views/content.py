@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from lms.authoring import draft as drafts
-from lms.authoring import images, services
+from lms.accounts.permissions import TRAINERS, requires
+from lms.authoring import images, layout, services, structure
 from lms.authoring.forms import AddForm, ConfirmForm, LessonForm, UploadForm, module_form
 from lms.authoring.views.common import (
     any_locale_or_404,
@@ -14,7 +14,6 @@ from lms.authoring.views.common import (
     bp,
     content_dir,
     course_locale_or_404,
-    diff,
     lesson_or_404,
     media_url,
     module_or_404,
@@ -22,6 +21,7 @@ from lms.authoring.views.common import (
     workspace_or_404,
 )
 from lms.core import markdown
+from lms.core.pagination import page_number, search_text
 from lms.core.security import accepts_upload
 from lms.courses.package import LOCALES, MEDIA_MAX_BYTES, QuizSettings
 from lms.extensions import db
@@ -37,6 +37,7 @@ def _back_to_course(slug, anchor=None):
 
 
 @bp.post("/<slug>/modules")
+@requires(TRAINERS)
 def add_module(slug):
     """Add a module at the end of the course."""
     ws = workspace_or_404(slug)
@@ -50,7 +51,7 @@ def add_module(slug):
         return _back_to_course(slug)
     titles = {info.default_locale: form.title.data.strip()}
     services.apply(
-        current_user, ws, drafts.add_module(info, form.slug.data, titles), "module.add", form.slug.data
+        current_user, ws, structure.add_module(info, form.slug.data, titles), "module.add", form.slug.data
     )
     db.session.commit()
     flash(_("The module is added. Give it its first lesson."))
@@ -58,6 +59,7 @@ def add_module(slug):
 
 
 @bp.route("/<slug>/modules/<module_slug>/", methods=["GET", "POST"])
+@requires(TRAINERS)
 def module(slug, module_slug):
     """A module: titles per language, lock, quiz settings, lessons."""
     ws = workspace_or_404(slug)
@@ -91,7 +93,7 @@ def module(slug, module_slug):
                 feedback=form.quiz_feedback.data,
                 grading=form.quiz_grading.data,
             )
-        changes = {f"{mod.dirname}/module.toml": drafts.module_toml(mod, info.locales)}
+        changes = {f"{mod.dirname}/module.toml": layout.module_toml(mod, info.locales)}
         services.apply(current_user, ws, changes, "module.edit", mod.slug)
         db.session.commit()
         flash(_("The module is saved in the draft."))
@@ -109,6 +111,7 @@ def module(slug, module_slug):
 
 
 @bp.post("/<slug>/modules/<module_slug>/move")
+@requires(TRAINERS)
 def move_module(slug, module_slug):
     """Move a module up or down; renumbering keeps learners' progress (keyed by lesson slug)."""
     ws = workspace_or_404(slug)
@@ -118,12 +121,15 @@ def move_module(slug, module_slug):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     step = -1 if request.form.get("direction") == "up" else 1
-    services.apply(current_user, ws, drafts.move_module(info, files, mod.slug, step), "module.move", mod.slug)
+    services.apply(
+        current_user, ws, structure.move_module(info, files, mod.slug, step), "module.move", mod.slug
+    )
     db.session.commit()
     return _back_to_course(slug, f"module-{mod.slug}")
 
 
 @bp.route("/<slug>/modules/<module_slug>/delete", methods=["GET", "POST"])
+@requires(TRAINERS)
 def delete_module(slug, module_slug):
     """Delete a module and its lessons and quiz, after a confirmation."""
     ws = workspace_or_404(slug)
@@ -132,7 +138,7 @@ def delete_module(slug, module_slug):
     mod = module_or_404(info, module_slug)
     form = ConfirmForm()
     if form.validate_on_submit() and form.confirm.data:
-        services.apply(current_user, ws, drafts.delete_module(files, mod), "module.delete", mod.slug)
+        services.apply(current_user, ws, structure.delete_module(files, mod), "module.delete", mod.slug)
         db.session.commit()
         flash(_("The module is deleted from the draft. The history keeps its files."))
         return _back_to_course(slug)
@@ -146,6 +152,7 @@ def delete_module(slug, module_slug):
 
 
 @bp.post("/<slug>/modules/<module_slug>/lessons")
+@requires(TRAINERS)
 def add_lesson(slug, module_slug):
     """Add a lesson at the end of a module, in the course's main language."""
     ws = workspace_or_404(slug)
@@ -158,7 +165,7 @@ def add_lesson(slug, module_slug):
     if info.lesson(form.slug.data):
         flash(_("Another lesson of this course has this slug: lesson slugs are unique in a course."), "error")
         return redirect(url_for("authoring.module", slug=slug, module_slug=module_slug), 303)
-    changes = drafts.add_lesson(mod, form.slug.data, form.title.data.strip(), info.default_locale)
+    changes = structure.add_lesson(mod, form.slug.data, form.title.data.strip(), info.default_locale)
     services.apply(current_user, ws, changes, "lesson.add", form.slug.data)
     db.session.commit()
     return redirect(
@@ -174,6 +181,7 @@ def add_lesson(slug, module_slug):
 
 
 @bp.route("/<slug>/modules/<module_slug>/lessons/<lesson_slug>/<locale>", methods=["GET", "POST"])
+@requires(TRAINERS)
 def lesson(slug, module_slug, lesson_slug, locale):
     """Edit a lesson in one language, its source language beside it, with a safe preview."""
     ws = workspace_or_404(slug)
@@ -182,14 +190,13 @@ def lesson(slug, module_slug, lesson_slug, locale):
     mod = module_or_404(info, module_slug)
     item = lesson_or_404(mod, lesson_slug)
     locale = course_locale_or_404(info, locale)
-    path = drafts.lesson_file_for(mod, item, locale)
-    source_path = drafts.lesson_file_for(mod, item, info.default_locale)
-    records = services.translation_records(ws)
+    path = layout.lesson_file_for(mod, item, locale)
+    source_path = layout.lesson_file_for(mod, item, info.default_locale)
     form = LessonForm()
     preview, status = None, 200
     if request.method == "GET":
-        form.body.data = drafts.text(files.get(path))
-        form.base.data = drafts.sha256(files[path]) if path in files else ""
+        form.body.data = layout.text(files.get(path))
+        form.base.data = layout.sha256(files[path]) if path in files else ""
     elif form.validate_on_submit():
         body = (form.body.data or "").replace("\r\n", "\n")
         form.body.data = body
@@ -204,18 +211,13 @@ def lesson(slug, module_slug, lesson_slug, locale):
                 db.session.rollback()
                 form.form_errors.append(str(error))
                 current = services.current_files(ws, media=False).get(path)
-                form.base.data = drafts.sha256(current) if current is not None else ""
+                form.base.data = layout.sha256(current) if current is not None else ""
                 status = 409
             else:
                 db.session.commit()
                 flash(_("The lesson is saved in the draft."))
                 return redirect(request.path, 303)
-    state = services.lesson_state(files, records, path, source_path)
-    source_changes = []
-    if state == "stale" and path in records:
-        before = services.source_when_translated(ws, source_path, records[path])
-        if before is not None:
-            source_changes = diff(drafts.text(before), drafts.text(files.get(source_path)))
+    state, source_changes = services.source_changes(ws, files, path, source_path)
     return (
         render_template(
             "authoring/lesson.html",
@@ -228,7 +230,7 @@ def lesson(slug, module_slug, lesson_slug, locale):
             form=form,
             preview=preview,
             state=state,
-            source=drafts.text(files.get(source_path)) if locale != info.default_locale else None,
+            source=layout.text(files.get(source_path)) if locale != info.default_locale else None,
             source_changes=source_changes,
             content_dir=content_dir,
         ),
@@ -237,6 +239,7 @@ def lesson(slug, module_slug, lesson_slug, locale):
 
 
 @bp.post("/<slug>/modules/<module_slug>/lessons/<lesson_slug>/move")
+@requires(TRAINERS)
 def move_lesson(slug, module_slug, lesson_slug):
     """Move a lesson up or down in its module."""
     ws = workspace_or_404(slug)
@@ -248,13 +251,14 @@ def move_lesson(slug, module_slug, lesson_slug):
         abort(400)
     step = -1 if request.form.get("direction") == "up" else 1
     services.apply(
-        current_user, ws, drafts.move_lesson(mod, files, item.slug, step), "lesson.move", item.slug
+        current_user, ws, structure.move_lesson(mod, files, item.slug, step), "lesson.move", item.slug
     )
     db.session.commit()
     return redirect(url_for("authoring.module", slug=slug, module_slug=module_slug), 303)
 
 
 @bp.route("/<slug>/modules/<module_slug>/lessons/<lesson_slug>/delete", methods=["GET", "POST"])
+@requires(TRAINERS)
 def delete_lesson(slug, module_slug, lesson_slug):
     """Delete a lesson in every language, after a confirmation."""
     ws = workspace_or_404(slug)
@@ -263,7 +267,7 @@ def delete_lesson(slug, module_slug, lesson_slug):
     item = lesson_or_404(mod, lesson_slug)
     form = ConfirmForm()
     if form.validate_on_submit() and form.confirm.data:
-        services.apply(current_user, ws, drafts.delete_lesson(item), "lesson.delete", item.slug)
+        services.apply(current_user, ws, structure.delete_lesson(item), "lesson.delete", item.slug)
         db.session.commit()
         flash(_("The lesson is deleted from the draft. Its history can bring it back."))
         return redirect(url_for("authoring.module", slug=slug, module_slug=module_slug), 303)
@@ -272,6 +276,7 @@ def delete_lesson(slug, module_slug, lesson_slug):
 
 
 @bp.get("/<slug>/modules/<module_slug>/lessons/<lesson_slug>/history")
+@requires(TRAINERS)
 def lesson_history(slug, module_slug, lesson_slug):
     """Every saved state of a lesson, in every language."""
     ws = workspace_or_404(slug)
@@ -284,7 +289,8 @@ def lesson_history(slug, module_slug, lesson_slug):
         info=info,
         module=mod,
         lesson=item,
-        entries=services.lesson_history(ws, item.slug),
+        page=services.lesson_history(ws, item.slug, search=search_text(), page=page_number()),
+        search=search_text(),
     )
 
 
@@ -292,6 +298,7 @@ def lesson_history(slug, module_slug, lesson_slug):
 
 
 @bp.get("/<slug>/translations")
+@requires(TRAINERS)
 def translations(slug):
     """What is missing and what is stale, per language."""
     ws = workspace_or_404(slug)
@@ -300,6 +307,7 @@ def translations(slug):
 
 
 @bp.get("/<slug>/preview/<locale>/")
+@requires(TRAINERS)
 def preview_course(slug, locale):
     """The draft's outline as a learner reading in this language would see it."""
     ws = workspace_or_404(slug)
@@ -311,6 +319,7 @@ def preview_course(slug, locale):
 
 
 @bp.get("/<slug>/preview/<locale>/<module_slug>/<lesson_slug>")
+@requires(TRAINERS)
 def preview_lesson(slug, locale, module_slug, lesson_slug):
     """A draft lesson exactly as a learner would see it, through the learners' sanitiser."""
     ws = workspace_or_404(slug)
@@ -331,7 +340,7 @@ def preview_lesson(slug, locale, module_slug, lesson_slug):
         lesson=item,
         locale=locale,
         shown=shown,
-        html=markdown.render(drafts.text(files[path]), media_url=media_url(slug)),
+        html=markdown.render(layout.text(files[path]), media_url=media_url(slug)),
         previous=sequence[index - 1] if index > 0 else None,
         next=sequence[index + 1] if index + 1 < len(sequence) else None,
         content_dir=content_dir(shown),
@@ -342,6 +351,7 @@ def preview_lesson(slug, locale, module_slug, lesson_slug):
 
 
 @bp.get("/<slug>/media")
+@requires(TRAINERS)
 def media(slug):
     """The course's images, with an upload form."""
     ws = workspace_or_404(slug)
@@ -357,6 +367,7 @@ def media(slug):
 
 @bp.post("/<slug>/media")
 @accepts_upload(2 * MEDIA_MAX_BYTES)  # a little too large gets a message; far too large, 413
+@requires(TRAINERS)
 def upload_media(slug):
     """Upload an image: its type is checked by content, its metadata stripped, its size limited."""
     ws = workspace_or_404(slug)
@@ -383,6 +394,7 @@ def upload_media(slug):
 
 
 @bp.get("/<slug>/media/<name>")
+@requires(TRAINERS)
 def media_file(slug, name):
     """One image of the draft (only the course's own)."""
     ws = workspace_or_404(slug)
@@ -396,6 +408,7 @@ def media_file(slug, name):
 
 
 @bp.post("/<slug>/media/<name>/delete")
+@requires(TRAINERS)
 def delete_media(slug, name):
     """Delete an image from the draft's media/."""
     ws = workspace_or_404(slug)

@@ -6,6 +6,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from lms.accounts import services as accounts
+from lms.accounts.permissions import TRAINERS, requires
 from lms.authoring import reviews
 from lms.authoring.views.common import bp, ui_locale
 from lms.core.downloads import send_download
@@ -16,6 +17,7 @@ from lms.tasks import services as tasks
 
 
 @bp.get("/reviews")
+@requires(TRAINERS)
 def review_queue():
     """Practice-task submissions waiting for review across the mentor's courses, oldest first."""
     course_slug = request.args.get("course") or None
@@ -69,6 +71,7 @@ def _review_page(slug, submission, module, *, blind, status=200):
 
 
 @bp.route("/<slug>/reviews/<int:submission_id>", methods=["GET", "POST"])
+@requires(TRAINERS)
 def review(slug, submission_id):
     """Review one submission with the rubric; of two mentors deciding at once, the second is told."""
     found = reviews.submission_for(current_user, slug, submission_id) or abort(404)
@@ -107,6 +110,7 @@ def review(slug, submission_id):
 
 
 @bp.get("/<slug>/reviews/<int:submission_id>/attachments/<int:attachment_id>")
+@requires(TRAINERS)
 def review_attachment(slug, submission_id, attachment_id):
     """Download an attachment of a submission the mentor may review."""
     submission, _module = reviews.submission_for(current_user, slug, submission_id) or abort(404)
