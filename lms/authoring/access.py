@@ -12,8 +12,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from lms.accounts import services as accounts
+from lms.accounts.models import User
 from lms.accounts.permissions import ADMINS, TRAINERS, has_role
 from lms.cohorts import services as cohort_services
+from lms.core.pagination import contains
 from lms.courses import services as courses
 from lms.extensions import db
 
@@ -131,3 +133,10 @@ def remove_owner(actor, ws: Workspace, user_id: int) -> None:
 def staff_names(user_ids: set[int]) -> dict[int, str]:
     """Name staff as they see each other: display name, else username (never for learners)."""
     return accounts.display_names(user_ids)
+
+
+def users_named(search: str) -> sa.Select:
+    """Return the ids of the users whose display name or username contains `search` (a subquery)."""
+    return sa.select(User.id).where(
+        sa.or_(contains(User.display_name, search), contains(User.username, search))
+    )

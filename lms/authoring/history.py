@@ -11,16 +11,16 @@ from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import contains_eager
 
-from lms.accounts.models import User
-from lms.core.pagination import MAX_PAGE, PER_PAGE, contains
+from lms.core.pagination import contains
 from lms.courses import services as courses
 from lms.extensions import db
 
 from . import layout
-from .access import Workspace, staff_names
+from .access import Workspace, staff_names, users_named
 from .drafts import apply, current_files, outline
 from .errors import AuthoringError, NotFound
 from .models import DraftChange, FileRevision
+from .paging import one_page
 
 # What each change is called in the history (codes are stored; names are shown translated).
 ACTIONS = {
@@ -58,19 +58,6 @@ class HistoryEntry:
     paths: list[str]
 
 
-def _by_author(column: sa.ColumnElement[int | None], search: str) -> sa.ColumnElement[bool]:
-    """Return "the change's author has this text in their display name or username"."""
-    return column.in_(
-        sa.select(User.id).where(sa.or_(contains(User.display_name, search), contains(User.username, search)))
-    )
-
-
-def one_page(query: sa.Select, number: int) -> Pagination:
-    """Run page `number` (1-based, bounded like `lms.core.pagination.page_number`) of a query."""
-    number = min(max(number, 1), MAX_PAGE)
-    return db.paginate(query, page=number, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
-
-
 def history(ws: Workspace, search: str = "", page: int = 1) -> Pagination:
     """Return one page of a course's changes, newest first, as HistoryEntry (four queries).
 
@@ -79,7 +66,7 @@ def history(ws: Workspace, search: str = "", page: int = 1) -> Pagination:
     query = sa.select(DraftChange).where(DraftChange.draft_id == (ws.draft.id if ws.draft else None))
     if search:
         query = query.where(
-            sa.or_(_by_author(DraftChange.user_id, search), contains(DraftChange.detail, search))
+            sa.or_(DraftChange.user_id.in_(users_named(search)), contains(DraftChange.detail, search))
         )
     found = one_page(query.order_by(DraftChange.id.desc()), page)
     changes = list(found.items)
@@ -131,7 +118,7 @@ def lesson_history(
     if locale:
         query = query.where(FileRevision.locale == locale)
     if search:
-        query = query.where(_by_author(DraftChange.user_id, search))
+        query = query.where(DraftChange.user_id.in_(users_named(search)))
     found = one_page(query, page)
     rows = [(rev, rev.change) for rev in found.items]
     names = staff_names({change.user_id for _, change in rows if change.user_id})

@@ -17,7 +17,7 @@ from lms.quizzes import services as quizzes
 
 from .access import Workspace
 from .errors import AuthoringError, NotFound
-from .history import one_page
+from .paging import list_page, one_page
 
 
 @dataclass(frozen=True)
@@ -82,14 +82,15 @@ def item_analysis(ws: Workspace, phase: str | None = None) -> list:
     return courses.item_analysis(ws.course, phase=phase)
 
 
-def pending_essays(ws: Workspace) -> list:
-    """Return the essays waiting for a mark in the course's quizzes."""
-    if ws.course is None:
-        return []
+def pending_essays(ws: Workspace, page: int = 1) -> Pagination:
+    """Return one page of the essays waiting for a mark in the course's quizzes (blind: no names).
+
+    The quizzes give each quiz's essays whole (two queries a quiz), so the page is cut here.
+    """
     essays = []
-    for quiz in courses.course_quizzes(ws.course):
+    for quiz in courses.course_quizzes(ws.course) if ws.course is not None else []:
         essays += quizzes.pending_essays(quiz)
-    return essays
+    return list_page(essays, page)
 
 
 def mark_essay(user, ws: Workspace, response_id: int, fraction: float, comment: str):

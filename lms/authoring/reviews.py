@@ -7,15 +7,19 @@ cohorts. Every submission id is checked against the tasks of the courses the use
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
 
 from lms.accounts import services as accounts
+from lms.accounts.models import User
 from lms.accounts.permissions import ADMINS, TRAINERS, has_role
 from lms.cohorts import services as cohorts
 from lms.courses import services as courses
 from lms.extensions import db
 from lms.tasks import services as tasks
 
+from .access import users_named
 from .models import CourseOwner
+from .paging import list_page
 
 
 def _slugs(user) -> list[str] | None:
@@ -46,18 +50,33 @@ def cohort_choices(user) -> list:
     return cohorts.cohorts_teaching(_slugs(user))
 
 
-def queue(user, *, course_slug: str | None = None, locale: str | None = None, cohort_id: int | None = None):
-    """Return (submission, module) pairs waiting for review, oldest first, with author names.
+def queue(
+    user,
+    *,
+    course_slug: str | None = None,
+    locale: str | None = None,
+    cohort_id: int | None = None,
+    search: str = "",
+    page: int = 1,
+) -> Pagination:
+    """Return one page of (submission, module, author name) waiting for review, oldest first.
 
-    With `cohort_id` (one of `cohort_choices`), only its members' submissions.
+    With `cohort_id` (one of `cohort_choices`), only its members' submissions; with `search`,
+    only those of learners whose display name or username contains it.
     """
     found = places(user, course_slug)
     submissions = tasks.review_queue(found, locale=locale or None)
     if cohort_id is not None and any(c.id == cohort_id for c in cohort_choices(user)):
         members = cohorts.member_ids(cohort_id)
         submissions = [s for s in submissions if s.user_id in members]
-    names = accounts.display_names({s.user_id for s in submissions})
-    return [(s, found[s.task_id], names.get(s.user_id, "")) for s in submissions]
+    if search:
+        authors = {s.user_id for s in submissions}
+        named = set(db.session.scalars(users_named(search).where(User.id.in_(authors))))
+        submissions = [s for s in submissions if s.user_id in named]
+    rows = list_page(submissions, page)
+    names = accounts.display_names({s.user_id for s in rows.items})
+    rows.items = [(s, found[s.task_id], names.get(s.user_id, "")) for s in rows.items]
+    return rows
 
 
 def submission_for(user, slug: str, submission_id: int):

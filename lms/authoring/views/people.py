@@ -33,7 +33,10 @@ def essays(slug):
     """Essays waiting for a mark, without the learner's name (blind marking)."""
     ws = workspace_or_404(slug)
     return render_template(
-        "authoring/essays.html", ws=ws, essays=services.pending_essays(ws), form=EssayMarkForm(formdata=None)
+        "authoring/essays.html",
+        ws=ws,
+        page=services.pending_essays(ws, page_number()),
+        form=EssayMarkForm(formdata=None),
     )
 
 

@@ -10,6 +10,7 @@ from lms.accounts.permissions import TRAINERS, requires
 from lms.authoring import reviews
 from lms.authoring.views.common import bp, ui_locale
 from lms.core.downloads import send_download
+from lms.core.pagination import page_number, search_text
 from lms.courses import services as courses
 from lms.courses.package import LOCALES
 from lms.extensions import db
@@ -31,9 +32,19 @@ def review_queue():
         cohort_id = None  # another mentor's cohort, or a tampered id: no filter
     every = reviews.places(current_user)
     course_choices = {m.course.slug: m.course.title_in(ui_locale()) for m in every.values()}
+    search = "" if blind else search_text()  # a blind review names nobody, so finds nobody by name
+    page = reviews.queue(
+        current_user,
+        course_slug=course_slug,
+        locale=locale,
+        cohort_id=cohort_id,
+        search=search,
+        page=page_number(),
+    )
     return render_template(
-        "tasks/queue.html",
-        rows=reviews.queue(current_user, course_slug=course_slug, locale=locale, cohort_id=cohort_id),
+        "authoring/review_queue.html",
+        page=page,
+        search=search,
         cohort_choices=cohort_choices,
         cohort_id=cohort_id,
         course_choices=course_choices,
