@@ -11,7 +11,8 @@ from flask_login import current_user
 
 from lms.accounts.permissions import TRAINERS, requires
 from lms.authoring import layout, questions, services
-from lms.authoring.forms import QTYPE_NAMES, ConfirmForm, QuestionForm, SourceForm
+from lms.authoring.forms import QTYPE_NAMES, ConfirmForm, SourceForm
+from lms.authoring.question_forms import QuestionForm
 from lms.authoring.views.common import (
     base_of,
     bp,
