@@ -177,3 +177,21 @@ def test_a_decompression_bomb_is_refused_before_decoding():
 def test_media_names_are_safe():
     assert images.media_name("../../Etc/Pass Wd.PNG", "png") == "pass-wd.png"
     assert images.media_name("صورة.jpg", "jpg") == "image.jpg"
+
+
+def test_authoring_errors_are_domain_errors_with_their_status():
+    from lms.authoring import services
+    from lms.core.errors import DomainError
+
+    assert issubclass(services.AuthoringError, DomainError)
+    statuses = {
+        services.AuthoringError: 400,
+        services.Problems("x", []).__class__: 400,
+        services.NotFound: 404,
+        services.NotAllowed: 403,
+        services.Conflict: 409,
+        services.UnconfirmedTranslations: 409,
+    }
+    for error, status in statuses.items():
+        assert error.status == status, error
+    assert services.Problems("Bad.", ["a.md:1: x"]).problems == ["a.md:1: x"]
