@@ -50,13 +50,12 @@ def learners(ws: Workspace, search: str = "", page: int = 1) -> Pagination:
     done = dict(
         db.session.execute(
             sa.select(LessonProgress.user_id, sa.func.count(LessonProgress.id))
-            .join(
-                Lesson,
-                sa.and_(
-                    Lesson.course_id == LessonProgress.course_id, Lesson.slug == LessonProgress.lesson_slug
-                ),
+            .where(
+                LessonProgress.course_id == course_id,
+                LessonProgress.user_id.in_(user_ids),
+                # Lessons the course still has (a lesson removed by a new version does not count).
+                LessonProgress.lesson_slug.in_(sa.select(Lesson.slug).where(Lesson.course_id == course_id)),
             )
-            .where(LessonProgress.course_id == course_id, LessonProgress.user_id.in_(user_ids))
             .group_by(LessonProgress.user_id)
         ).all()
     )

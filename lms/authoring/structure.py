@@ -52,15 +52,21 @@ def add_module(info: Outline, slug: str, titles: dict[str, str]) -> Changes:
     return {f"{module.dirname}/module.toml": module_toml(module, info.locales)}
 
 
-def move_module(info: Outline, files: dict[str, bytes], slug: str, step: int) -> Changes:
-    """Move a module one place up (step -1) or down (step +1)."""
-    order = list(info.modules)
-    index = next(i for i, m in enumerate(order) if m.slug == slug)
+def _moved(items: list, slug: str, step: int) -> list | None:
+    """Return the items with the one named `slug` moved by `step` places, None past either end."""
+    order = list(items)
+    index = next(i for i, item in enumerate(order) if item.slug == slug)
     target = index + step
     if not 0 <= target < len(order):
-        return {}
+        return None
     order[index], order[target] = order[target], order[index]
-    return renumber_modules(info, files, order)
+    return order
+
+
+def move_module(info: Outline, files: dict[str, bytes], slug: str, step: int) -> Changes:
+    """Move a module one place up (step -1) or down (step +1)."""
+    order = _moved(info.modules, slug, step)
+    return {} if order is None else renumber_modules(info, files, order)
 
 
 def delete_module(files: dict[str, bytes], module: ModuleInfo) -> Changes:
@@ -93,13 +99,8 @@ def renumber_lessons(module: ModuleInfo, files: dict[str, bytes], order: list[Le
 
 def move_lesson(module: ModuleInfo, files: dict[str, bytes], slug: str, step: int) -> Changes:
     """Move a lesson one place up (step -1) or down (step +1) in its module."""
-    order = list(module.lessons)
-    index = next(i for i, lesson in enumerate(order) if lesson.slug == slug)
-    target = index + step
-    if not 0 <= target < len(order):
-        return {}
-    order[index], order[target] = order[target], order[index]
-    return renumber_lessons(module, files, order)
+    order = _moved(module.lessons, slug, step)
+    return {} if order is None else renumber_lessons(module, files, order)
 
 
 def delete_lesson(lesson: LessonInfo) -> Changes:

@@ -32,12 +32,8 @@ def learners(slug):
 def essays(slug):
     """Essays waiting for a mark, without the learner's name (blind marking)."""
     ws = workspace_or_404(slug)
-    return render_template(
-        "authoring/essays.html",
-        ws=ws,
-        page=services.pending_essays(ws, page_number()),
-        form=EssayMarkForm(formdata=None),
-    )
+    page = services.pending_essays(ws, page_number())
+    return render_template("authoring/essays.html", ws=ws, page=page, form=EssayMarkForm(formdata=None))
 
 
 @bp.post("/<slug>/essays/<int:response_id>")
