@@ -9,9 +9,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from lms.quizzes import gift, parity
+from lms.quizzes.types import Question
 
 from . import layout, questions
 from .access import Workspace
+from .drafts import save_file
 from .translations import translation_records
 
 
@@ -86,3 +88,38 @@ def without_question(files: dict[str, bytes], paths: list[str], qid: str) -> dic
             # A bank left without questions is not a quiz any more: its file goes.
             changes[other] = updated.encode() if questions.parse(updated) else None
     return changes
+
+
+def save_question(
+    user,
+    ws: Workspace,
+    files: dict[str, bytes],
+    path: str,
+    question: Question,
+    *,
+    replacing: str | None,
+    key: Question | None,
+    source_path: str,
+    base_sha: str | None,
+) -> list[str]:
+    """Put a question in a bank (in place of `replacing`, else at the end) and save the bank.
+
+    A translation's question (`key` is its source question) must keep the source's answer
+    key. Returns the problems as `path:line: message` (then nothing is saved); raises
+    Conflict when someone saved the bank since the editor loaded it.
+    """
+    text = layout.text(files.get(path))
+    updated = (
+        questions.replace_question(text, replacing, question)
+        if replacing
+        else questions.append_question(text, question)
+    )
+    problems = gift.check(updated)
+    if not problems and key is not None:
+        # Translators translate words, not scores: the answer key must stay the source's.
+        line = next((q.line for q in questions.parse(updated) if q.id == question.id), 0)
+        problems = [(line, message) for message in parity.differences(key, question, source_path)]
+    if problems:
+        return [f"{path}:{line}: {message}" for line, message in problems]
+    save_file(user, ws, path, updated.encode(), base_sha, "quiz.edit", f"{path}#{question.id}")
+    return []

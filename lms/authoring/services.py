@@ -16,7 +16,7 @@ from lms.authoring.access import (
     trains_cohort,
     workspace,
 )
-from lms.authoring.banks import bank_rows, merge_source, without_question
+from lms.authoring.banks import bank_rows, merge_source, save_question, without_question
 from lms.authoring.drafts import (
     IMAGE_ERRORS,
     apply,
@@ -106,6 +106,7 @@ __all__ = [
     "restore",
     "revision_changes",
     "save_file",
+    "save_question",
     "source_changes",
     "trains_cohort",
     "translation_issues",

@@ -23,7 +23,7 @@ from lms.authoring.views.common import (
 )
 from lms.core.security import accepts_upload
 from lms.extensions import db
-from lms.quizzes import gift, parity
+from lms.quizzes import gift
 
 ASSESSMENT = {"module_slug": None}
 
@@ -112,34 +112,25 @@ def question(slug, module_slug, locale):
         if new_id != qid and new_id in bank:
             form.qid.errors = [_("Another question of this quiz has this id.")]
         elif (built := form.question(qtype, key=key)) is not None:
-            updated = (
-                questions.replace_question(text, qid, built)
-                if original
-                else questions.append_question(text, built)
-            )
-            problems = gift.check(updated)
-            if not problems and key is not None:
-                # Translators translate words, not scores: the answer key must stay the source's.
-                line = next((q.line for q in questions.parse(updated) if q.id == new_id), 0)
-                problems = [(line, message) for message in parity.differences(key, built, source_path)]
-            if problems:
-                form.form_errors += [f"{path}:{line}: {message}" for line, message in problems]
+            try:
+                problems = services.save_question(
+                    current_user,
+                    ws,
+                    files,
+                    path,
+                    built,
+                    replacing=qid if original else None,
+                    key=key,
+                    source_path=source_path,
+                    base_sha=base_of(form),
+                )
+            except services.Conflict as error:
+                db.session.rollback()
+                form.form_errors.append(str(error))
+                status = 409
             else:
-                try:
-                    services.save_file(
-                        current_user,
-                        ws,
-                        path,
-                        updated.encode(),
-                        base_of(form),
-                        "quiz.edit",
-                        f"{path}#{new_id}",
-                    )
-                except services.Conflict as error:
-                    db.session.rollback()
-                    form.form_errors.append(str(error))
-                    status = 409
-                else:
+                form.form_errors += problems
+                if not problems:
                     db.session.commit()
                     flash(_("The question is saved in the draft."))
                     return redirect(_bank_url("authoring.quiz", slug, module_slug, locale), 303)
