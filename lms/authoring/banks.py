@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from lms.quizzes import gift, parity
-from lms.quizzes.types import Question
 
 from . import layout, questions
 from .access import Workspace
@@ -91,24 +90,20 @@ def without_question(files: dict[str, bytes], paths: list[str], qid: str) -> dic
 
 
 def save_question(
-    user,
-    ws: Workspace,
-    files: dict[str, bytes],
-    path: str,
-    question: Question,
-    *,
-    replacing: str | None,
-    key: Question | None,
-    source_path: str,
-    base_sha: str | None,
+    user, ws: Workspace, files, path, source_path, question, *, replacing, base_sha
 ) -> list[str]:
     """Put a question in a bank (in place of `replacing`, else at the end) and save the bank.
 
-    A translation's question (`key` is its source question) must keep the source's answer
-    key. Returns the problems as `path:line: message` (then nothing is saved); raises
-    Conflict when someone saved the bank since the editor loaded it.
+    `files` are the draft's, `source_path` the bank in the course's main language; a
+    translated question must keep the answer key of the source's question. Returns the
+    problems as `path:line: message` (then nothing is saved); raises Conflict when someone
+    saved the bank since the editor loaded it.
     """
     text = layout.text(files.get(path))
+    source = (
+        {q.id: q for q in questions.parse(layout.text(files.get(source_path)))} if path != source_path else {}
+    )
+    key = source.get(question.id)
     updated = (
         questions.replace_question(text, replacing, question)
         if replacing

@@ -118,10 +118,9 @@ def question(slug, module_slug, locale):
                     ws,
                     files,
                     path,
+                    source_path,
                     built,
                     replacing=qid if original else None,
-                    key=key,
-                    source_path=source_path,
                     base_sha=base_of(form),
                 )
             except services.Conflict as error:
