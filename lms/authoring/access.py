@@ -71,6 +71,13 @@ def workspace(user, slug: str) -> Workspace | None:
     return Workspace(slug, draft, course)
 
 
+def owned_slugs(user) -> list[str] | None:
+    """Return the slugs of the courses a trainer owns; None for an admin (every course)."""
+    if has_role(user, ADMINS):
+        return None
+    return list(db.session.scalars(sa.select(CourseOwner.course_slug).where(CourseOwner.user_id == user.id)))
+
+
 # Owners ----------------------------------------------------------------------------------------
 
 

@@ -8,16 +8,16 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from lms.accounts.permissions import ADMINS, TRAINERS, has_role
+from lms.accounts.permissions import TRAINERS, has_role
 from lms.courses import package
 from lms.courses import services as courses
 from lms.extensions import db
 
 from . import layout, lookups
-from .access import Workspace
+from .access import Workspace, owned_slugs
 from .drafts import apply, current_files, draft_files
 from .errors import AuthoringError, Problems, UnconfirmedTranslations
-from .models import CourseOwner, Draft, DraftChange, DraftFile
+from .models import Draft, DraftChange, DraftFile
 from .translations import translation_issues
 
 
@@ -36,12 +36,7 @@ def my_courses(user, locale: str) -> list[CourseRow]:
     """Return the courses the user may edit, drafts and published, in a fixed number of queries."""
     if not has_role(user, TRAINERS):
         return []
-    if has_role(user, ADMINS):
-        slugs = None
-    else:
-        slugs = list(
-            db.session.scalars(sa.select(CourseOwner.course_slug).where(CourseOwner.user_id == user.id))
-        )
+    slugs = owned_slugs(user)
     query = sa.select(Draft)
     if slugs is not None:
         query = query.where(Draft.slug.in_(slugs))

@@ -6,33 +6,25 @@ cohorts. Every submission id is checked against the tasks of the courses the use
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 
 from lms.accounts import services as accounts
 from lms.accounts.models import User
-from lms.accounts.permissions import ADMINS, TRAINERS, has_role
+from lms.accounts.permissions import TRAINERS, has_role
 from lms.cohorts import services as cohorts
 from lms.courses import services as courses
 from lms.extensions import db
 from lms.tasks import services as tasks
 
-from .access import users_named
-from .models import CourseOwner
+from .access import owned_slugs, users_named
 from .paging import list_page
-
-
-def _slugs(user) -> list[str] | None:
-    if has_role(user, ADMINS):
-        return None
-    return list(db.session.scalars(sa.select(CourseOwner.course_slug).where(CourseOwner.user_id == user.id)))
 
 
 def places(user, course_slug: str | None = None):
     """Return task id -> module (with its course) for the tasks the user may review."""
     if not has_role(user, TRAINERS):
         return {}
-    found = courses.task_places(_slugs(user))
+    found = courses.task_places(owned_slugs(user))
     if course_slug:
         found = {task_id: m for task_id, m in found.items() if m.course.slug == course_slug}
     return found
@@ -47,7 +39,7 @@ def cohort_choices(user) -> list:
     """Return the cohorts following the courses this user mentors (the queue's cohort filter)."""
     if not has_role(user, TRAINERS):
         return []
-    return cohorts.cohorts_teaching(_slugs(user))
+    return cohorts.cohorts_teaching(owned_slugs(user))
 
 
 def queue(
