@@ -1,4 +1,4 @@
-"""Quiz banks in the editor: a bank beside its source, merging GIFT or Aiken in, deleting questions.
+"""Quiz banks in the editor: a bank beside its source, saving a question, merging GIFT or Aiken in, deleting.
 
 A bank is a GIFT file of the draft (a module's quiz or the course assessment) in one
 language; its translations keep the source's question ids and answer key.
