@@ -6,30 +6,25 @@ cohorts. Every submission id is checked against the tasks of the courses the use
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
 
 from lms.accounts import services as accounts
-from lms.accounts.models import Role
+from lms.accounts.models import User
+from lms.accounts.permissions import TRAINERS, has_role
 from lms.cohorts import services as cohorts
 from lms.courses import services as courses
 from lms.extensions import db
 from lms.tasks import services as tasks
 
-from .models import CourseOwner
-from .services import is_author
-
-
-def _slugs(user) -> list[str] | None:
-    if user.role == Role.ADMIN:
-        return None
-    return list(db.session.scalars(sa.select(CourseOwner.course_slug).where(CourseOwner.user_id == user.id)))
+from .access import owned_slugs, users_named
+from .paging import list_page
 
 
 def places(user, course_slug: str | None = None):
     """Return task id -> module (with its course) for the tasks the user may review."""
-    if not is_author(user):
+    if not has_role(user, TRAINERS):
         return {}
-    found = courses.task_places(_slugs(user))
+    found = courses.task_places(owned_slugs(user))
     if course_slug:
         found = {task_id: m for task_id, m in found.items() if m.course.slug == course_slug}
     return found
@@ -42,23 +37,38 @@ def waiting(user) -> int:
 
 def cohort_choices(user) -> list:
     """Return the cohorts following the courses this user mentors (the queue's cohort filter)."""
-    if not is_author(user):
+    if not has_role(user, TRAINERS):
         return []
-    return cohorts.cohorts_teaching(_slugs(user))
+    return cohorts.cohorts_teaching(owned_slugs(user))
 
 
-def queue(user, *, course_slug: str | None = None, locale: str | None = None, cohort_id: int | None = None):
-    """Return (submission, module) pairs waiting for review, oldest first, with author names.
+def queue(
+    user,
+    *,
+    course_slug: str | None = None,
+    locale: str | None = None,
+    cohort_id: int | None = None,
+    search: str = "",
+    page: int = 1,
+) -> Pagination:
+    """Return one page of (submission, module, author name) waiting for review, oldest first.
 
-    With `cohort_id` (one of `cohort_choices`), only its members' submissions.
+    With `cohort_id` (one of `cohort_choices`), only its members' submissions; with `search`,
+    only those of learners whose display name or username contains it.
     """
     found = places(user, course_slug)
     submissions = tasks.review_queue(found, locale=locale or None)
     if cohort_id is not None and any(c.id == cohort_id for c in cohort_choices(user)):
         members = cohorts.member_ids(cohort_id)
         submissions = [s for s in submissions if s.user_id in members]
-    names = accounts.display_names({s.user_id for s in submissions})
-    return [(s, found[s.task_id], names.get(s.user_id, "")) for s in submissions]
+    if search:
+        authors = {s.user_id for s in submissions}
+        named = set(db.session.scalars(users_named(search).where(User.id.in_(authors))))
+        submissions = [s for s in submissions if s.user_id in named]
+    rows = list_page(submissions, page)
+    names = accounts.display_names({s.user_id for s in rows.items})
+    rows.items = [(s, found[s.task_id], names.get(s.user_id, "")) for s in rows.items]
+    return rows
 
 
 def submission_for(user, slug: str, submission_id: int):

@@ -263,7 +263,7 @@ def test_every_change_is_recorded_and_a_lesson_can_be_restored(client, db, sign_
     assert "Amal" in history and "Edited a lesson" in history and "Moved a lesson" in history
     revisions = services.lesson_history(
         services.workspace(people["owner"], "sample-course"), "human-rights-council", "en"
-    )
+    ).items
     first = next(e.revision for e in reversed(revisions) if e.revision.data == original)
     page = client.get(f"{BASE}/revisions/{first.id}")
     assert page.status_code == 200 and "Restore" in page.get_data(as_text=True)
@@ -278,7 +278,7 @@ def test_every_change_is_recorded_and_a_lesson_can_be_restored(client, db, sign_
 def courses_file(db, path) -> bytes:
     """Return a file of the published sample course."""
     course = courses.get_course("sample-course")
-    return services.lookups.course_files(course)[path]
+    return courses.course_files(course)[path]
 
 
 def test_a_deleting_revision_cannot_be_restored(client, db, sign_in, sample):

@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from lms.authoring import lookups, services
+from lms.accounts.permissions import TRAINERS
+from lms.authoring import services
 from lms.authoring.models import CourseOwner, Draft, DraftFile, FileRevision
 from lms.courses import services as courses
 from lms.courses.models import Course
@@ -81,7 +82,7 @@ def world(db, people, make_user, tmp_path):
             "foreign_essay": answer_essay(learner, foreign, "About my plan."),
         },
         files={
-            slug: lookups.course_files(courses.get_course(slug))
+            slug: courses.course_files(courses.get_course(slug))
             for slug in ("sample-course", "foreign-course")
         },
     )
@@ -144,6 +145,15 @@ def test_every_editing_route_has_ownership_cases(app):
         nested = set(rule.arguments) - {"slug", "locale", "module_slug", "lesson_slug"}
         if nested and key in OWNERSHIP:
             assert any(c.label != "own" for c in OWNERSHIP[key]), key
+
+
+def test_every_editor_view_is_guarded_by_the_trainers_role_set(app):
+    """One permission model: each view names TRAINERS (no blueprint hook, no list of its own)."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("authoring.")}
+    assert endpoints
+    for endpoint in endpoints:
+        assert getattr(app.view_functions[endpoint], "required_roles", None) == TRAINERS, endpoint
+    assert not app.before_request_funcs.get("authoring")
 
 
 @pytest.mark.parametrize(("key", "case"), CASES)

@@ -9,7 +9,7 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from lms.authoring import lookups, services
+from lms.authoring import services
 from lms.authoring.models import Draft, DraftFile
 from lms.courses import services as courses
 from lms.courses.models import Course, CourseFile, Lesson, LessonContent, LessonProgress
@@ -489,7 +489,7 @@ def test_essays_of_the_course_are_marked_and_others_are_not_found(
     learner = make_user(username="essay-writer", display_name="Writer")
 
     def answer(course):
-        quiz = lookups.course_quizzes(course)[0]
+        quiz = courses.course_quizzes(course)[0]
         attempt = quizzes.start_attempt(learner, quiz, "en")
         view = quizzes.attempt_view(attempt)
         quizzes.submit_attempt(learner, attempt, {view.questions[0].name: f"My plan for {course.slug}."})

@@ -6,7 +6,7 @@ import tomllib
 import pytest
 from PIL import Image, PngImagePlugin
 
-from lms.authoring import draft, images, questions
+from lms.authoring import images, layout, questions, structure
 from lms.courses import package
 from lms.quizzes import gift
 from tests.authoring.conftest import SAMPLE
@@ -27,7 +27,7 @@ def apply(files, changes):
 
 
 def test_the_outline_reads_a_valid_course():
-    info = draft.outline(sample_files(), "sample-course")
+    info = layout.outline(sample_files(), "sample-course")
     assert info.locales == ["en", "ar"] and info.default_locale == "en"
     assert [m.slug for m in info.modules] == ["council-and-upr", "treaty-bodies"]
     assert [lesson.slug for lesson in info.modules[0].lessons] == [
@@ -42,46 +42,46 @@ def test_the_outline_reads_a_valid_course():
 
 
 def test_the_outline_never_refuses_a_broken_draft():
-    info = draft.outline({"course.toml": b"not = [toml", "01-x/01-y.en.md": b"\xff\xfe", "stray": b""}, "c")
+    info = layout.outline({"course.toml": b"not = [toml", "01-x/01-y.en.md": b"\xff\xfe", "stray": b""}, "c")
     assert info.default_locale == "en" and info.modules[0].slug == "x"
     assert info.modules[0].lessons[0].titles == {}
 
 
 def test_moving_renumbers_and_keeps_every_byte():
     files = sample_files()
-    info = draft.outline(files, "sample-course")
-    moved = apply(files, draft.move_module(info, files, "treaty-bodies", -1))
+    info = layout.outline(files, "sample-course")
+    moved = apply(files, structure.move_module(info, files, "treaty-bodies", -1))
     assert "01-treaty-bodies/module.toml" in moved and "02-council-and-upr/quiz.ar.gift" in moved
     assert sorted(moved.values()) == sorted(files.values())
     assert package.validate_files(moved, folder_name="sample-course") == []
-    info = draft.outline(moved, "sample-course")
-    lessons = apply(moved, draft.move_lesson(info.modules[1], moved, "universal-periodic-review", -1))
+    info = layout.outline(moved, "sample-course")
+    lessons = apply(moved, structure.move_lesson(info.modules[1], moved, "universal-periodic-review", -1))
     assert "02-council-and-upr/01-universal-periodic-review.ar.md" in lessons
     assert package.validate_files(lessons, folder_name="sample-course") == []
 
 
 def test_ten_or_more_modules_get_wider_prefixes_when_renumbered():
-    files = {"course.toml": draft.course_toml(draft.course_settings(b"", "c"))}
+    files = {"course.toml": layout.course_toml(layout.course_settings(b"", "c"))}
     for n in range(1, 11):
         files[f"{n:02d}-m{n}/module.toml"] = b'[title]\nen = "M"\n'
-    info = draft.outline(files, "c")
-    moved = apply(files, draft.move_module(info, files, "m10", -1))
+    info = layout.outline(files, "c")
+    moved = apply(files, structure.move_module(info, files, "m10", -1))
     assert "09-m10/module.toml" in moved and "10-m9/module.toml" in moved
 
 
 def test_the_version_is_raised_without_touching_the_rest():
     text = b'# my notes\nschema_version = 1\nslug = "x"\nversion = 3   # bump me\n\n[title]\nen = "version = 9"\n'
-    bumped = draft.bump_version(text, 4)
+    bumped = layout.bump_version(text, 4)
     assert bumped == text.replace(b"version = 3 ", b"version = 4 ")
     assert tomllib.loads(bumped.decode())["title"]["en"] == "version = 9"
 
 
 def test_translated_files_know_their_source():
-    assert draft.source_of("01-a/02-b.ar.md", "en") == "01-a/02-b.en.md"
-    assert draft.source_of("01-a/02-b.en.md", "en") is None
-    assert draft.source_of("01-a/quiz.fr.gift", "en") == "01-a/quiz.en.gift"
-    assert draft.source_of("assessment.ar.gift", "en") == "assessment.en.gift"
-    assert draft.source_of("media/a.png", "en") is None
+    assert layout.source_of("01-a/02-b.ar.md", "en") == "01-a/02-b.en.md"
+    assert layout.source_of("01-a/02-b.en.md", "en") is None
+    assert layout.source_of("01-a/quiz.fr.gift", "en") == "01-a/quiz.en.gift"
+    assert layout.source_of("assessment.ar.gift", "en") == "assessment.en.gift"
+    assert layout.source_of("media/a.png", "en") is None
 
 
 BANK = """// Keep this comment
@@ -177,3 +177,21 @@ def test_a_decompression_bomb_is_refused_before_decoding():
 def test_media_names_are_safe():
     assert images.media_name("../../Etc/Pass Wd.PNG", "png") == "pass-wd.png"
     assert images.media_name("صورة.jpg", "jpg") == "image.jpg"
+
+
+def test_authoring_errors_are_domain_errors_with_their_status():
+    from lms.authoring import services
+    from lms.core.errors import DomainError
+
+    assert issubclass(services.AuthoringError, DomainError)
+    statuses = {
+        services.AuthoringError: 400,
+        services.Problems("x", []).__class__: 400,
+        services.NotFound: 404,
+        services.NotAllowed: 403,
+        services.Conflict: 409,
+        services.UnconfirmedTranslations: 409,
+    }
+    for error, status in statuses.items():
+        assert error.status == status, error
+    assert services.Problems("Bad.", ["a.md:1: x"]).problems == ["a.md:1: x"]

@@ -140,9 +140,9 @@ def test_editing_a_question_keeps_its_id_and_the_rest_of_the_file(client, db, si
 
 def bank_of_published(course, path):
     """Return the published course's questions of a bank, by id."""
-    from lms.authoring import lookups
+    from lms.courses import services as course_services
 
-    return {q.id: q for q in gift.parse(lookups.course_files(course)[path].decode())}
+    return {q.id: q for q in gift.parse(course_services.course_files(course)[path].decode())}
 
 
 def test_a_translation_is_edited_beside_its_source_and_goes_stale(client, db, sign_in, sample):

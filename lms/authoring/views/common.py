@@ -1,28 +1,14 @@
-"""The blueprint and the lookups every editor page shares."""
-
-import difflib
+"""The blueprint and the lookups every editor page shares (each view is guarded by `requires(TRAINERS)`)."""
 
 from flask import Blueprint, abort, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
-from lms.authoring import draft as drafts
-from lms.authoring import services
+from lms.authoring import layout, services
 from lms.core.i18n import text_direction
 from lms.courses.package import LOCALES
-from lms.extensions import login_manager
 
 bp = Blueprint("authoring", __name__, url_prefix="/author", template_folder="../templates")
-
-
-@bp.before_request
-def _authors_only():
-    """Send visitors to sign in; refuse learners and managers."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not services.is_author(current_user):
-        abort(403)
-    return None
 
 
 def ui_locale() -> str:
@@ -35,17 +21,17 @@ def workspace_or_404(slug: str) -> services.Workspace:
     return services.workspace(current_user, slug) or abort(404)
 
 
-def module_or_404(info: drafts.Outline, module_slug: str) -> drafts.ModuleInfo:
+def module_or_404(info: layout.Outline, module_slug: str) -> layout.ModuleInfo:
     """Return a module of this course."""
     return info.module(module_slug) or abort(404)
 
 
-def lesson_or_404(module: drafts.ModuleInfo, lesson_slug: str) -> drafts.LessonInfo:
+def lesson_or_404(module: layout.ModuleInfo, lesson_slug: str) -> layout.LessonInfo:
     """Return a lesson of this module (a lesson of another module is 404)."""
     return module.lesson(lesson_slug) or abort(404)
 
 
-def course_locale_or_404(info: drafts.Outline, locale: str) -> str:
+def course_locale_or_404(info: layout.Outline, locale: str) -> str:
     """Return a locale the course is taught in."""
     return locale if locale in info.locales else abort(404)
 
@@ -68,8 +54,3 @@ def media_url(slug: str):
 def base_of(form) -> str | None:
     """Return the hash of the text the editor loaded ("" for a new file), or None when not sent."""
     return (form.base.data or "") if "base" in request.form else None
-
-
-def diff(old: str, new: str) -> list[str]:
-    """Return a unified diff of two texts, line by line."""
-    return list(difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=2))[2:]

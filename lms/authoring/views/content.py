@@ -1,20 +1,18 @@
-"""Modules, lessons, images, translations and the learner's-eye preview."""
+"""Modules, lessons, translations and the learner's-eye preview."""
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.exceptions import RequestEntityTooLarge
 
-from lms.authoring import draft as drafts
-from lms.authoring import images, services
-from lms.authoring.forms import AddForm, ConfirmForm, LessonForm, UploadForm, module_form
+from lms.accounts.permissions import TRAINERS, requires
+from lms.authoring import layout, services, structure
+from lms.authoring.forms import AddForm, ConfirmForm, LessonForm, module_form
 from lms.authoring.views.common import (
     any_locale_or_404,
     base_of,
     bp,
     content_dir,
     course_locale_or_404,
-    diff,
     lesson_or_404,
     media_url,
     module_or_404,
@@ -22,8 +20,8 @@ from lms.authoring.views.common import (
     workspace_or_404,
 )
 from lms.core import markdown
-from lms.core.security import accepts_upload
-from lms.courses.package import LOCALES, MEDIA_MAX_BYTES, QuizSettings
+from lms.core.pagination import page_number, search_text
+from lms.courses.package import LOCALES, QuizSettings
 from lms.extensions import db
 
 MEDIA_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -37,6 +35,7 @@ def _back_to_course(slug, anchor=None):
 
 
 @bp.post("/<slug>/modules")
+@requires(TRAINERS)
 def add_module(slug):
     """Add a module at the end of the course."""
     ws = workspace_or_404(slug)
@@ -50,7 +49,7 @@ def add_module(slug):
         return _back_to_course(slug)
     titles = {info.default_locale: form.title.data.strip()}
     services.apply(
-        current_user, ws, drafts.add_module(info, form.slug.data, titles), "module.add", form.slug.data
+        current_user, ws, structure.add_module(info, form.slug.data, titles), "module.add", form.slug.data
     )
     db.session.commit()
     flash(_("The module is added. Give it its first lesson."))
@@ -58,6 +57,7 @@ def add_module(slug):
 
 
 @bp.route("/<slug>/modules/<module_slug>/", methods=["GET", "POST"])
+@requires(TRAINERS)
 def module(slug, module_slug):
     """A module: titles per language, lock, quiz settings, lessons."""
     ws = workspace_or_404(slug)
@@ -91,7 +91,7 @@ def module(slug, module_slug):
                 feedback=form.quiz_feedback.data,
                 grading=form.quiz_grading.data,
             )
-        changes = {f"{mod.dirname}/module.toml": drafts.module_toml(mod, info.locales)}
+        changes = {f"{mod.dirname}/module.toml": layout.module_toml(mod, info.locales)}
         services.apply(current_user, ws, changes, "module.edit", mod.slug)
         db.session.commit()
         flash(_("The module is saved in the draft."))
@@ -109,6 +109,7 @@ def module(slug, module_slug):
 
 
 @bp.post("/<slug>/modules/<module_slug>/move")
+@requires(TRAINERS)
 def move_module(slug, module_slug):
     """Move a module up or down; renumbering keeps learners' progress (keyed by lesson slug)."""
     ws = workspace_or_404(slug)
@@ -118,12 +119,15 @@ def move_module(slug, module_slug):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     step = -1 if request.form.get("direction") == "up" else 1
-    services.apply(current_user, ws, drafts.move_module(info, files, mod.slug, step), "module.move", mod.slug)
+    services.apply(
+        current_user, ws, structure.move_module(info, files, mod.slug, step), "module.move", mod.slug
+    )
     db.session.commit()
     return _back_to_course(slug, f"module-{mod.slug}")
 
 
 @bp.route("/<slug>/modules/<module_slug>/delete", methods=["GET", "POST"])
+@requires(TRAINERS)
 def delete_module(slug, module_slug):
     """Delete a module and its lessons and quiz, after a confirmation."""
     ws = workspace_or_404(slug)
@@ -132,7 +136,7 @@ def delete_module(slug, module_slug):
     mod = module_or_404(info, module_slug)
     form = ConfirmForm()
     if form.validate_on_submit() and form.confirm.data:
-        services.apply(current_user, ws, drafts.delete_module(files, mod), "module.delete", mod.slug)
+        services.apply(current_user, ws, structure.delete_module(files, mod), "module.delete", mod.slug)
         db.session.commit()
         flash(_("The module is deleted from the draft. The history keeps its files."))
         return _back_to_course(slug)
@@ -146,6 +150,7 @@ def delete_module(slug, module_slug):
 
 
 @bp.post("/<slug>/modules/<module_slug>/lessons")
+@requires(TRAINERS)
 def add_lesson(slug, module_slug):
     """Add a lesson at the end of a module, in the course's main language."""
     ws = workspace_or_404(slug)
@@ -158,7 +163,7 @@ def add_lesson(slug, module_slug):
     if info.lesson(form.slug.data):
         flash(_("Another lesson of this course has this slug: lesson slugs are unique in a course."), "error")
         return redirect(url_for("authoring.module", slug=slug, module_slug=module_slug), 303)
-    changes = drafts.add_lesson(mod, form.slug.data, form.title.data.strip(), info.default_locale)
+    changes = structure.add_lesson(mod, form.slug.data, form.title.data.strip(), info.default_locale)
     services.apply(current_user, ws, changes, "lesson.add", form.slug.data)
     db.session.commit()
     return redirect(
@@ -174,6 +179,7 @@ def add_lesson(slug, module_slug):
 
 
 @bp.route("/<slug>/modules/<module_slug>/lessons/<lesson_slug>/<locale>", methods=["GET", "POST"])
+@requires(TRAINERS)
 def lesson(slug, module_slug, lesson_slug, locale):
     """Edit a lesson in one language, its source language beside it, with a safe preview."""
     ws = workspace_or_404(slug)
@@ -182,14 +188,13 @@ def lesson(slug, module_slug, lesson_slug, locale):
     mod = module_or_404(info, module_slug)
     item = lesson_or_404(mod, lesson_slug)
     locale = course_locale_or_404(info, locale)
-    path = drafts.lesson_file_for(mod, item, locale)
-    source_path = drafts.lesson_file_for(mod, item, info.default_locale)
-    records = services.translation_records(ws)
+    path = layout.lesson_file_for(mod, item, locale)
+    source_path = layout.lesson_file_for(mod, item, info.default_locale)
     form = LessonForm()
     preview, status = None, 200
     if request.method == "GET":
-        form.body.data = drafts.text(files.get(path))
-        form.base.data = drafts.sha256(files[path]) if path in files else ""
+        form.body.data = layout.text(files.get(path))
+        form.base.data = layout.sha256(files[path]) if path in files else ""
     elif form.validate_on_submit():
         body = (form.body.data or "").replace("\r\n", "\n")
         form.body.data = body
@@ -204,18 +209,13 @@ def lesson(slug, module_slug, lesson_slug, locale):
                 db.session.rollback()
                 form.form_errors.append(str(error))
                 current = services.current_files(ws, media=False).get(path)
-                form.base.data = drafts.sha256(current) if current is not None else ""
+                form.base.data = layout.sha256(current) if current is not None else ""
                 status = 409
             else:
                 db.session.commit()
                 flash(_("The lesson is saved in the draft."))
                 return redirect(request.path, 303)
-    state = services.lesson_state(files, records, path, source_path)
-    source_changes = []
-    if state == "stale" and path in records:
-        before = services.source_when_translated(ws, source_path, records[path])
-        if before is not None:
-            source_changes = diff(drafts.text(before), drafts.text(files.get(source_path)))
+    state, source_changes = services.source_changes(ws, files, path, source_path)
     return (
         render_template(
             "authoring/lesson.html",
@@ -228,7 +228,7 @@ def lesson(slug, module_slug, lesson_slug, locale):
             form=form,
             preview=preview,
             state=state,
-            source=drafts.text(files.get(source_path)) if locale != info.default_locale else None,
+            source=layout.text(files.get(source_path)) if locale != info.default_locale else None,
             source_changes=source_changes,
             content_dir=content_dir,
         ),
@@ -237,6 +237,7 @@ def lesson(slug, module_slug, lesson_slug, locale):
 
 
 @bp.post("/<slug>/modules/<module_slug>/lessons/<lesson_slug>/move")
+@requires(TRAINERS)
 def move_lesson(slug, module_slug, lesson_slug):
     """Move a lesson up or down in its module."""
     ws = workspace_or_404(slug)
@@ -248,13 +249,14 @@ def move_lesson(slug, module_slug, lesson_slug):
         abort(400)
     step = -1 if request.form.get("direction") == "up" else 1
     services.apply(
-        current_user, ws, drafts.move_lesson(mod, files, item.slug, step), "lesson.move", item.slug
+        current_user, ws, structure.move_lesson(mod, files, item.slug, step), "lesson.move", item.slug
     )
     db.session.commit()
     return redirect(url_for("authoring.module", slug=slug, module_slug=module_slug), 303)
 
 
 @bp.route("/<slug>/modules/<module_slug>/lessons/<lesson_slug>/delete", methods=["GET", "POST"])
+@requires(TRAINERS)
 def delete_lesson(slug, module_slug, lesson_slug):
     """Delete a lesson in every language, after a confirmation."""
     ws = workspace_or_404(slug)
@@ -263,7 +265,7 @@ def delete_lesson(slug, module_slug, lesson_slug):
     item = lesson_or_404(mod, lesson_slug)
     form = ConfirmForm()
     if form.validate_on_submit() and form.confirm.data:
-        services.apply(current_user, ws, drafts.delete_lesson(item), "lesson.delete", item.slug)
+        services.apply(current_user, ws, structure.delete_lesson(item), "lesson.delete", item.slug)
         db.session.commit()
         flash(_("The lesson is deleted from the draft. Its history can bring it back."))
         return redirect(url_for("authoring.module", slug=slug, module_slug=module_slug), 303)
@@ -272,6 +274,7 @@ def delete_lesson(slug, module_slug, lesson_slug):
 
 
 @bp.get("/<slug>/modules/<module_slug>/lessons/<lesson_slug>/history")
+@requires(TRAINERS)
 def lesson_history(slug, module_slug, lesson_slug):
     """Every saved state of a lesson, in every language."""
     ws = workspace_or_404(slug)
@@ -284,7 +287,8 @@ def lesson_history(slug, module_slug, lesson_slug):
         info=info,
         module=mod,
         lesson=item,
-        entries=services.lesson_history(ws, item.slug),
+        page=services.lesson_history(ws, item.slug, search=search_text(), page=page_number()),
+        search=search_text(),
     )
 
 
@@ -292,6 +296,7 @@ def lesson_history(slug, module_slug, lesson_slug):
 
 
 @bp.get("/<slug>/translations")
+@requires(TRAINERS)
 def translations(slug):
     """What is missing and what is stale, per language."""
     ws = workspace_or_404(slug)
@@ -300,6 +305,7 @@ def translations(slug):
 
 
 @bp.get("/<slug>/preview/<locale>/")
+@requires(TRAINERS)
 def preview_course(slug, locale):
     """The draft's outline as a learner reading in this language would see it."""
     ws = workspace_or_404(slug)
@@ -311,6 +317,7 @@ def preview_course(slug, locale):
 
 
 @bp.get("/<slug>/preview/<locale>/<module_slug>/<lesson_slug>")
+@requires(TRAINERS)
 def preview_lesson(slug, locale, module_slug, lesson_slug):
     """A draft lesson exactly as a learner would see it, through the learners' sanitiser."""
     ws = workspace_or_404(slug)
@@ -331,80 +338,8 @@ def preview_lesson(slug, locale, module_slug, lesson_slug):
         lesson=item,
         locale=locale,
         shown=shown,
-        html=markdown.render(drafts.text(files[path]), media_url=media_url(slug)),
+        html=markdown.render(layout.text(files[path]), media_url=media_url(slug)),
         previous=sequence[index - 1] if index > 0 else None,
         next=sequence[index + 1] if index + 1 < len(sequence) else None,
         content_dir=content_dir(shown),
     )
-
-
-# Media -----------------------------------------------------------------------------------------
-
-
-@bp.get("/<slug>/media")
-def media(slug):
-    """The course's images, with an upload form."""
-    ws = workspace_or_404(slug)
-    return render_template(
-        "authoring/media.html",
-        ws=ws,
-        names=services.media_names(ws),
-        form=UploadForm(),
-        delete_form=ConfirmForm(formdata=None),
-        limit=MEDIA_MAX_BYTES,
-    )
-
-
-@bp.post("/<slug>/media")
-@accepts_upload(2 * MEDIA_MAX_BYTES)  # a little too large gets a message; far too large, 413
-def upload_media(slug):
-    """Upload an image: its type is checked by content, its metadata stripped, its size limited."""
-    ws = workspace_or_404(slug)
-    try:
-        form = UploadForm()
-        valid = form.validate_on_submit()
-    except RequestEntityTooLarge:
-        valid = None
-    if valid is None:
-        flash(str(services.IMAGE_ERRORS["too-large"]), "error")
-    elif not valid:
-        flash(_("Choose an image to upload."), "error")
-    else:
-        data = form.file.data.stream.read(MEDIA_MAX_BYTES + 1)
-        try:
-            name = services.upload_media(current_user, ws, form.file.data.filename, data)
-        except services.AuthoringError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("The image is saved as media/%(name)s.", name=name))
-    return redirect(url_for("authoring.media", slug=slug), 303)
-
-
-@bp.get("/<slug>/media/<name>")
-def media_file(slug, name):
-    """One image of the draft (only the course's own)."""
-    ws = workspace_or_404(slug)
-    data = services.media_data(ws, name)
-    if data is None:
-        abort(404)
-    kind = images.sniff(data)
-    if kind is None:
-        abort(404)
-    return Response(data, mimetype=MEDIA_TYPES[kind], headers={"Content-Disposition": "inline"})
-
-
-@bp.post("/<slug>/media/<name>/delete")
-def delete_media(slug, name):
-    """Delete an image from the draft's media/."""
-    ws = workspace_or_404(slug)
-    if name not in services.media_names(ws):
-        abort(404)
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    services.apply(current_user, ws, {f"media/{name}": None}, "media.delete", name)
-    db.session.commit()
-    flash(_("The image is deleted. Lessons that show it need another one before publishing."))
-    return redirect(url_for("authoring.media", slug=slug), 303)

@@ -5,10 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from lms.authoring import draft as drafts
-from lms.authoring import reviews, services
+from lms.accounts.permissions import TRAINERS, requires
+from lms.authoring import layout, reviews, services
 from lms.authoring.forms import ConfirmForm, NewCourseForm, OwnerForm, PublishForm, UploadForm, settings_form
-from lms.authoring.views.common import bp, diff, ui_locale, workspace_or_404
+from lms.authoring.views.common import bp, ui_locale, workspace_or_404
+from lms.core.pagination import page_number, search_text
 from lms.core.security import accepts_upload
 from lms.courses import archive
 from lms.courses.package import LOCALES
@@ -30,12 +31,14 @@ def _index(new_form=None, upload_form=None, problems=None, status=200):
 
 
 @bp.get("/")
+@requires(TRAINERS)
 def index():
     """The courses the trainer may edit, with forms to start or import one."""
     return _index()
 
 
 @bp.post("/new")
+@requires(TRAINERS)
 def new_course():
     """Start a new course; its creator becomes its owner."""
     form = NewCourseForm()
@@ -61,6 +64,7 @@ def new_course():
 
 @bp.post("/import")
 @accepts_upload(archive.MAX_BYTES + 1024 * 1024)
+@requires(TRAINERS)
 def import_zip():
     """Import a course .zip into the course's draft, checked as `flask courses import` checks it."""
     try:
@@ -84,6 +88,7 @@ def import_zip():
 
 
 @bp.get("/<slug>/")
+@requires(TRAINERS)
 def course(slug):
     """A course's outline, state, problems and owners."""
     ws = workspace_or_404(slug)
@@ -102,6 +107,7 @@ def course(slug):
 
 
 @bp.route("/<slug>/settings", methods=["GET", "POST"])
+@requires(TRAINERS)
 def settings(slug):
     """Titles and summaries per language, languages, pass mark, certificate."""
     ws = workspace_or_404(slug)
@@ -136,7 +142,7 @@ def settings(slug):
                 if (form[f"summary_{c}"].data or "").strip()
             },
         )
-        services.apply(current_user, ws, {"course.toml": drafts.course_toml(new)}, "settings", "course.toml")
+        services.apply(current_user, ws, {"course.toml": layout.course_toml(new)}, "settings", "course.toml")
         db.session.commit()
         flash(_("The course settings are saved in the draft."))
         return redirect(url_for("authoring.course", slug=slug), 303)
@@ -144,6 +150,7 @@ def settings(slug):
 
 
 @bp.post("/<slug>/owners")
+@requires(TRAINERS)
 def add_owner(slug):
     """Make another trainer a co-owner of the course."""
     ws = workspace_or_404(slug)
@@ -161,6 +168,7 @@ def add_owner(slug):
 
 
 @bp.post("/<slug>/owners/<int:user_id>/remove")
+@requires(TRAINERS)
 def remove_owner(slug, user_id):
     """Remove a co-owner (an owner of another course is not found here)."""
     ws = workspace_or_404(slug)
@@ -168,8 +176,8 @@ def remove_owner(slug, user_id):
         abort(400)
     try:
         services.remove_owner(current_user, ws, user_id)
-    except LookupError:
-        abort(404)
+    except services.NotFound:
+        raise
     except services.AuthoringError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -182,32 +190,35 @@ def remove_owner(slug, user_id):
 
 
 @bp.get("/<slug>/history")
+@requires(TRAINERS)
 def history(slug):
     """Every change: who, what, when."""
     ws = workspace_or_404(slug)
-    return render_template("authoring/history.html", ws=ws, entries=services.history(ws))
+    search = search_text()
+    page = services.history(ws, search, page_number())
+    return render_template("authoring/history.html", ws=ws, page=page, search=search)
 
 
 @bp.get("/<slug>/revisions/<int:revision_id>")
+@requires(TRAINERS)
 def revision(slug, revision_id):
     """One saved state of a file, compared with the file as it is now."""
     ws = workspace_or_404(slug)
     rev = services.get_revision(ws, revision_id) or abort(404)
-    is_text = not rev.path.startswith("media/")
-    old = drafts.text(rev.data) if is_text and rev.data is not None else ""
-    current = services.current_files(ws, media=False).get(rev.path) if is_text else None
+    old, changes = services.revision_changes(ws, rev)
     return render_template(
         "authoring/revision.html",
         ws=ws,
         rev=rev,
         text=old,
-        is_text=is_text,
-        changes=diff(drafts.text(current), old) if is_text and current is not None else [],
+        is_text=not rev.path.startswith("media/"),
+        changes=changes,
         form=ConfirmForm(),
     )
 
 
 @bp.post("/<slug>/revisions/<int:revision_id>/restore")
+@requires(TRAINERS)
 def restore(slug, revision_id):
     """Write an earlier revision back into the draft."""
     ws = workspace_or_404(slug)
@@ -226,6 +237,7 @@ def restore(slug, revision_id):
 
 
 @bp.route("/<slug>/publish", methods=["GET", "POST"])
+@requires(TRAINERS)
 def publish(slug):
     """Check the draft and publish it: all or nothing, learners' progress kept."""
     ws = workspace_or_404(slug)
@@ -263,6 +275,7 @@ def publish(slug):
 
 
 @bp.post("/<slug>/reset")
+@requires(TRAINERS)
 def reset(slug):
     """Discard the draft's changes: go back to the published course (the history keeps them)."""
     ws = workspace_or_404(slug)
@@ -290,6 +303,7 @@ def _zip(files: dict[str, bytes], slug: str, filename: str) -> Response:
 
 
 @bp.get("/<slug>/export.zip")
+@requires(TRAINERS)
 def export_draft(slug):
     """The draft as a course package .zip (what `flask courses import` reads)."""
     ws = workspace_or_404(slug)
@@ -297,6 +311,7 @@ def export_draft(slug):
 
 
 @bp.get("/<slug>/published.zip")
+@requires(TRAINERS)
 def export_published(slug):
     """The published course as a course package .zip."""
     ws = workspace_or_404(slug)

@@ -6,31 +6,38 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms.accounts.permissions import TRAINERS, requires
 from lms.authoring import services
 from lms.authoring.forms import EssayMarkForm
 from lms.authoring.views.common import bp, ui_locale, workspace_or_404
 from lms.core.i18n import language_name
+from lms.core.pagination import page_number, search_text
 from lms.extensions import db
 from lms.quizzes.services import ALL, write_item_analysis_csv
 
 
 @bp.get("/<slug>/learners")
+@requires(TRAINERS)
 def learners(slug):
     """The progress of every learner enrolled in the published course."""
     ws = workspace_or_404(slug)
-    return render_template("authoring/learners.html", ws=ws, rows=services.learners(ws))
-
-
-@bp.get("/<slug>/essays")
-def essays(slug):
-    """Essays waiting for a mark, without the learner's name (blind marking)."""
-    ws = workspace_or_404(slug)
+    search = search_text()
     return render_template(
-        "authoring/essays.html", ws=ws, essays=services.pending_essays(ws), form=EssayMarkForm(formdata=None)
+        "authoring/learners.html", ws=ws, page=services.learners(ws, search, page_number()), search=search
     )
 
 
+@bp.get("/<slug>/essays")
+@requires(TRAINERS)
+def essays(slug):
+    """Essays waiting for a mark, without the learner's name (blind marking)."""
+    ws = workspace_or_404(slug)
+    page = services.pending_essays(ws, page_number())
+    return render_template("authoring/essays.html", ws=ws, page=page, form=EssayMarkForm(formdata=None))
+
+
 @bp.post("/<slug>/essays/<int:response_id>")
+@requires(TRAINERS)
 def mark_essay(slug, response_id):
     """Mark one essay of this course (an answer to another course's quiz is not found)."""
     ws = workspace_or_404(slug)
@@ -42,8 +49,8 @@ def mark_essay(slug, response_id):
         return redirect(url_for("authoring.essays", slug=slug), 303)
     try:
         services.mark_essay(current_user, ws, response_id, form.mark.data / 100, form.comment.data or "")
-    except LookupError:
-        abort(404)
+    except services.NotFound:
+        raise
     except services.AuthoringError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -63,6 +70,7 @@ def _phase() -> str | None:
 
 
 @bp.get("/<slug>/items")
+@requires(TRAINERS)
 def items(slug):
     """How each question of the course's quizzes performs, per language and overall."""
     ws = workspace_or_404(slug)
@@ -85,6 +93,7 @@ def items(slug):
 
 
 @bp.get("/<slug>/items.csv")
+@requires(TRAINERS)
 def items_csv(slug):
     """The item analysis as CSV (UTF-8 with a byte order mark, so Excel reads Arabic)."""
     ws = workspace_or_404(slug)

@@ -9,9 +9,10 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from lms.authoring import draft as drafts
-from lms.authoring import questions, services
-from lms.authoring.forms import QTYPE_NAMES, ConfirmForm, QuestionForm, SourceForm
+from lms.accounts.permissions import TRAINERS, requires
+from lms.authoring import layout, questions, services
+from lms.authoring.forms import QTYPE_NAMES, ConfirmForm, SourceForm
+from lms.authoring.question_forms import QuestionForm
 from lms.authoring.views.common import (
     base_of,
     bp,
@@ -22,7 +23,7 @@ from lms.authoring.views.common import (
 )
 from lms.core.security import accepts_upload
 from lms.extensions import db
-from lms.quizzes import gift, parity
+from lms.quizzes import gift
 
 ASSESSMENT = {"module_slug": None}
 
@@ -45,26 +46,11 @@ def _bank_url(endpoint: str, slug: str, module_slug: str | None, locale: str, **
 
 @bp.get("/<slug>/assessment/<locale>", defaults=ASSESSMENT, endpoint="quiz")
 @bp.get("/<slug>/modules/<module_slug>/quiz/<locale>", endpoint="quiz")
+@requires(TRAINERS)
 def quiz(slug, module_slug, locale):
     """A quiz bank in one language, each question beside its source-language question."""
     ws, files, info, mod, path, source_path = _bank(slug, module_slug, locale)
-    text = drafts.text(files.get(path))
-    errors = gift.check(text) if text else []
-    bank = questions.parse(text)
-    source = questions.parse(drafts.text(files.get(source_path))) if path != source_path else []
-    records = services.translation_records(ws)
-    source_hashes = {q.id: questions.question_hash(q) for q in source if q.id}
-    by_id = {q.id: q for q in bank if q.id}
-    rows = []
-    if path != source_path:
-        for q in source:
-            recorded = records.get(f"{path}#{q.id}")
-            stale = q.id in by_id and recorded is not None and recorded != source_hashes.get(q.id)
-            rows.append((q, by_id.get(q.id), stale))
-        known = {q.id for q in source}
-        rows += [(None, q, False) for q in bank if q.id not in known]
-    else:
-        rows = [(None, q, False) for q in bank]
+    text = layout.text(files.get(path))
     return render_template(
         "authoring/quiz.html",
         ws=ws,
@@ -73,8 +59,8 @@ def quiz(slug, module_slug, locale):
         locale=locale,
         path=path,
         is_source=path == source_path,
-        rows=rows,
-        errors=errors,
+        rows=services.bank_rows(ws, files, path, source_path),
+        errors=gift.check(text) if text else [],
         qtypes=QTYPE_NAMES,
         form=ConfirmForm(formdata=None),
         content_dir=content_dir,
@@ -87,12 +73,13 @@ def quiz(slug, module_slug, locale):
 @bp.route(
     "/<slug>/modules/<module_slug>/quiz/<locale>/question", endpoint="question", methods=["GET", "POST"]
 )
+@requires(TRAINERS)
 def question(slug, module_slug, locale):
     """Add or edit one question with a form for its type (?qtype=... to add, ?qid=... to edit)."""
     ws, files, info, mod, path, source_path = _bank(slug, module_slug, locale)
-    text = drafts.text(files.get(path))
+    text = layout.text(files.get(path))
     bank = {q.id: q for q in questions.parse(text) if q.id}
-    source = {q.id: q for q in questions.parse(drafts.text(files.get(source_path))) if q.id}
+    source = {q.id: q for q in questions.parse(layout.text(files.get(source_path))) if q.id}
     qid = request.args.get("qid")
     original = bank.get(qid) if qid else None
     from_source = source.get(qid) if qid and original is None and path != source_path else None
@@ -118,41 +105,31 @@ def question(slug, module_slug, locale):
             form.add_rows(qtype)
             if qtype == "multichoice":
                 form.answers.entries[0].form.percent.data = 100
-        form.base.data = drafts.sha256(files[path]) if path in files else ""
+        form.base.data = layout.sha256(files[path]) if path in files else ""
     elif form.validate_on_submit():
         new_id = qid if path != source_path and qid else form.qid.data.strip()
         form.qid.data = new_id
         if new_id != qid and new_id in bank:
             form.qid.errors = [_("Another question of this quiz has this id.")]
         elif (built := form.question(qtype, key=key)) is not None:
-            updated = (
-                questions.replace_question(text, qid, built)
-                if original
-                else questions.append_question(text, built)
-            )
-            problems = gift.check(updated)
-            if not problems and key is not None:
-                # Translators translate words, not scores: the answer key must stay the source's.
-                line = next((q.line for q in questions.parse(updated) if q.id == new_id), 0)
-                problems = [(line, message) for message in parity.differences(key, built, source_path)]
-            if problems:
-                form.form_errors += [f"{path}:{line}: {message}" for line, message in problems]
+            try:
+                problems = services.save_question(
+                    current_user,
+                    ws,
+                    files,
+                    path,
+                    source_path,
+                    built,
+                    replacing=qid if original else None,
+                    base_sha=base_of(form),
+                )
+            except services.Conflict as error:
+                db.session.rollback()
+                form.form_errors.append(str(error))
+                status = 409
             else:
-                try:
-                    services.save_file(
-                        current_user,
-                        ws,
-                        path,
-                        updated.encode(),
-                        base_of(form),
-                        "quiz.edit",
-                        f"{path}#{new_id}",
-                    )
-                except services.Conflict as error:
-                    db.session.rollback()
-                    form.form_errors.append(str(error))
-                    status = 409
-                else:
+                form.form_errors += problems
+                if not problems:
                     db.session.commit()
                     flash(_("The question is saved in the draft."))
                     return redirect(_bank_url("authoring.quiz", slug, module_slug, locale), 303)
@@ -179,37 +156,22 @@ def question(slug, module_slug, locale):
     "/<slug>/assessment/<locale>/questions/<qid>/delete", defaults=ASSESSMENT, endpoint="delete_question"
 )
 @bp.post("/<slug>/modules/<module_slug>/quiz/<locale>/questions/<qid>/delete", endpoint="delete_question")
+@requires(TRAINERS)
 def delete_question(slug, module_slug, locale, qid):
     """Delete a question from the quiz in every language (ids stay aligned)."""
     ws, files, info, mod, path, _source_path = _bank(slug, module_slug, locale)
-    if qid not in {q.id for q in questions.parse(drafts.text(files.get(path)))}:
+    if qid not in {q.id for q in questions.parse(layout.text(files.get(path)))}:
         abort(404)
     form = ConfirmForm()
     if not form.validate_on_submit() or not form.confirm.data:
         flash(_("Tick the box to confirm."), "error")
         return redirect(_bank_url("authoring.quiz", slug, module_slug, locale), 303)
-    changes = {}
-    for code in info.locales:
-        other = mod.quiz_path(code) if mod else f"assessment.{code}.gift"
-        if other in files:
-            updated = questions.delete_question(drafts.text(files[other]), qid)
-            # A bank left without questions is not a quiz any more: its file goes.
-            changes[other] = updated.encode() if questions.parse(updated) else None
+    paths = [mod.quiz_path(code) if mod else f"assessment.{code}.gift" for code in info.locales]
+    changes = services.without_question(files, paths, qid)
     services.apply(current_user, ws, changes, "quiz.delete", f"{path}#{qid}")
     db.session.commit()
     flash(_("The question is deleted in every language."))
     return redirect(_bank_url("authoring.quiz", slug, module_slug, locale), 303)
-
-
-def _key_problems(text: str, path: str, source_text: str, source_path: str) -> list[str]:
-    """Return `path:line: message` for each translated question whose answer key is not the source's."""
-    source = {q.id: q for q in questions.parse(source_text) if q.id}
-    return [
-        f"{path}:{question.line}: {message}"
-        for question in questions.parse(text)
-        if question.id in source
-        for message in parity.differences(source[question.id], question, source_path)
-    ]
 
 
 @bp.route(
@@ -219,12 +181,13 @@ def _key_problems(text: str, path: str, source_text: str, source_path: str) -> l
     "/<slug>/modules/<module_slug>/quiz/<locale>/source", endpoint="quiz_source", methods=["GET", "POST"]
 )
 @accepts_upload(1024 * 1024)  # a GIFT file of up to 400 kB, or pasted text
+@requires(TRAINERS)
 def quiz_source(slug, module_slug, locale):
     """Paste or upload GIFT or Aiken questions; errors are shown by line and nothing is saved."""
     ws, files, info, mod, path, source_path = _bank(slug, module_slug, locale)
     form = SourceForm()
     errors: list[str] = []
-    current = drafts.text(files.get(path))
+    current = layout.text(files.get(path))
     if form.validate_on_submit():
         raw = form.text.data or ""
         if form.file.data:
@@ -233,25 +196,10 @@ def quiz_source(slug, module_slug, locale):
             except UnicodeDecodeError:
                 errors.append(_("The file is not UTF-8: save it as UTF-8."))
         if not errors:
-            found, problems = questions.read_source(raw, form.kind.data)
             name = form.file.data.filename if form.file.data else _("pasted text")
-            errors = [
-                _("%(name)s, line %(line)s: %(message)s", name=name, line=line, message=message)
-                for line, message in problems
-            ]
-            if not problems and not found:
-                errors.append(_("No questions were found."))
-        if not errors:
-            taken = set() if form.mode.data == "replace" else {q.id for q in questions.parse(current) if q.id}
-            found = questions.unique_ids(found, taken, "aiken" if form.kind.data == "aiken" else "q")
-            added = gift.dump(found)
-            text = (
-                added
-                if form.mode.data == "replace" or not current.strip()
-                else current.rstrip("\n") + "\n\n" + added
+            text, count, errors = services.merge_source(
+                files, path, source_path, raw, kind=form.kind.data, mode=form.mode.data, name=name
             )
-            if path != source_path:
-                errors = _key_problems(text, path, drafts.text(files.get(source_path)), source_path)
         if not errors:
             services.apply(current_user, ws, {path: text.encode()}, "quiz.source", path, reviewed={path})
             db.session.commit()
@@ -259,7 +207,7 @@ def quiz_source(slug, module_slug, locale):
                 ngettext(
                     "%(num)d question is saved in the draft.",
                     "%(num)d questions are saved in the draft.",
-                    len(found),
+                    count,
                 )
             )
             return redirect(_bank_url("authoring.quiz", slug, module_slug, locale), 303)

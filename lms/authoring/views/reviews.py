@@ -6,9 +6,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from lms.accounts import services as accounts
+from lms.accounts.permissions import TRAINERS, requires
 from lms.authoring import reviews
 from lms.authoring.views.common import bp, ui_locale
 from lms.core.downloads import send_download
+from lms.core.pagination import page_number, search_text
 from lms.courses import services as courses
 from lms.courses.package import LOCALES
 from lms.extensions import db
@@ -16,6 +18,7 @@ from lms.tasks import services as tasks
 
 
 @bp.get("/reviews")
+@requires(TRAINERS)
 def review_queue():
     """Practice-task submissions waiting for review across the mentor's courses, oldest first."""
     course_slug = request.args.get("course") or None
@@ -29,9 +32,19 @@ def review_queue():
         cohort_id = None  # another mentor's cohort, or a tampered id: no filter
     every = reviews.places(current_user)
     course_choices = {m.course.slug: m.course.title_in(ui_locale()) for m in every.values()}
+    search = "" if blind else search_text()  # a blind review names nobody, so finds nobody by name
+    page = reviews.queue(
+        current_user,
+        course_slug=course_slug,
+        locale=locale,
+        cohort_id=cohort_id,
+        search=search,
+        page=page_number(),
+    )
     return render_template(
-        "tasks/queue.html",
-        rows=reviews.queue(current_user, course_slug=course_slug, locale=locale, cohort_id=cohort_id),
+        "authoring/review_queue.html",
+        page=page,
+        search=search,
         cohort_choices=cohort_choices,
         cohort_id=cohort_id,
         course_choices=course_choices,
@@ -69,6 +82,7 @@ def _review_page(slug, submission, module, *, blind, status=200):
 
 
 @bp.route("/<slug>/reviews/<int:submission_id>", methods=["GET", "POST"])
+@requires(TRAINERS)
 def review(slug, submission_id):
     """Review one submission with the rubric; of two mentors deciding at once, the second is told."""
     found = reviews.submission_for(current_user, slug, submission_id) or abort(404)
@@ -107,6 +121,7 @@ def review(slug, submission_id):
 
 
 @bp.get("/<slug>/reviews/<int:submission_id>/attachments/<int:attachment_id>")
+@requires(TRAINERS)
 def review_attachment(slug, submission_id, attachment_id):
     """Download an attachment of a submission the mentor may review."""
     submission, _module = reviews.submission_for(current_user, slug, submission_id) or abort(404)
