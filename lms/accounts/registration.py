@@ -28,9 +28,6 @@ def user_names(user_ids: Iterable[int]) -> dict[int, str]:
     return {user_id: display or username for user_id, display, username in rows}
 
 
-display_names = user_names  # the older name, still used by authoring's reviews
-
-
 def find_user(username: str) -> User | None:
     """Return the user with this username (any case), or None."""
     return db.session.scalar(db.select(User).where(User.username_key == username_key(username)))

@@ -33,7 +33,6 @@ from lms.accounts.profile import follow_chrome_choices, set_discreet, set_locale
 from lms.accounts.registration import (
     authenticate,
     create_user,
-    display_names,
     find_user,
     get_user,
     register,
@@ -116,7 +115,6 @@ __all__ = [
     "create_user",
     "data_requested",
     "deliver_mail",
-    "display_names",
     "end_all_sessions",
     "end_other_sessions",
     "end_own_session",

@@ -139,7 +139,7 @@ def remove_owner(actor, ws: Workspace, user_id: int) -> None:
 
 def staff_names(user_ids: set[int]) -> dict[int, str]:
     """Name staff as they see each other: display name, else username (never for learners)."""
-    return accounts.display_names(user_ids)
+    return accounts.user_names(user_ids)
 
 
 def users_named(search: str) -> sa.Select:

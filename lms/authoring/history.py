@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import contains_eager
 
-from lms.core.pagination import contains
+from lms.core.pagination import contains, paginate
 from lms.courses import services as courses
 from lms.extensions import db
 
@@ -20,7 +20,6 @@ from .access import Workspace, staff_names, users_named
 from .drafts import apply, current_files, outline
 from .errors import AuthoringError, NotFound
 from .models import DraftChange, FileRevision
-from .paging import one_page
 
 # What each change is called in the history (codes are stored; names are shown translated).
 ACTIONS = {
@@ -68,7 +67,7 @@ def history(ws: Workspace, search: str = "", page: int = 1) -> Pagination:
         query = query.where(
             sa.or_(DraftChange.user_id.in_(users_named(search)), contains(DraftChange.detail, search))
         )
-    found = one_page(query.order_by(DraftChange.id.desc()), page)
+    found = paginate(query.order_by(DraftChange.id.desc()), page=page)
     changes = list(found.items)
     paths: dict[int, list[str]] = {}
     for change_id, path in db.session.execute(
@@ -119,7 +118,7 @@ def lesson_history(
         query = query.where(FileRevision.locale == locale)
     if search:
         query = query.where(DraftChange.user_id.in_(users_named(search)))
-    found = one_page(query, page)
+    found = paginate(query, page=page)
     rows = [(rev, rev.change) for rev in found.items]
     names = staff_names({change.user_id for _, change in rows if change.user_id})
     found.items = [

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 
 from lms.accounts.models import User
-from lms.core.pagination import contains
+from lms.core.pagination import contains, paginate, paginate_list
 from lms.courses import services as courses
 from lms.courses.models import Enrolment, Lesson, LessonProgress
 from lms.extensions import db
@@ -17,7 +17,6 @@ from lms.quizzes import services as quizzes
 
 from .access import Workspace
 from .errors import AuthoringError, NotFound
-from .paging import list_page, one_page
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,7 @@ def learners(ws: Workspace, search: str = "", page: int = 1) -> Pagination:
         query = query.where(
             Enrolment.user_id.in_(sa.select(User.id).where(contains(User.display_name, search)))
         )
-    found = one_page(query.order_by(Enrolment.enrolled_at, Enrolment.id), page)
+    found = paginate(query.order_by(Enrolment.enrolled_at, Enrolment.id), page=page)
     enrolments = list(found.items)
     user_ids = [e.user_id for e in enrolments]
     names = dict(db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(user_ids))).all())
@@ -89,7 +88,7 @@ def pending_essays(ws: Workspace, page: int = 1) -> Pagination:
     essays = []
     for quiz in courses.course_quizzes(ws.course) if ws.course is not None else []:
         essays += quizzes.pending_essays(quiz)
-    return list_page(essays, page)
+    return paginate_list(essays, page=page)
 
 
 def mark_essay(user, ws: Workspace, response_id: int, fraction: float, comment: str):

@@ -13,7 +13,7 @@ from lms.courses import package
 from lms.courses import services as courses
 from lms.extensions import db
 
-from . import layout, lookups
+from . import layout
 from .access import Workspace, owned_slugs
 from .drafts import apply, current_files, draft_files
 from .errors import AuthoringError, Problems, UnconfirmedTranslations
@@ -49,7 +49,7 @@ def my_courses(user, locale: str) -> list[CourseRow]:
         ).all()
     )
     hashes = draft_hashes([d.id for d in draft_rows.values()])
-    published_rows = lookups.courses_by_slug(slugs)
+    published_rows = courses.courses_by_slug(slugs)
     rows = []
     for slug in sorted(set(draft_rows) | set(published_rows)):
         found = draft_rows.get(slug)

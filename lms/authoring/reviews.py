@@ -12,12 +12,12 @@ from lms.accounts import services as accounts
 from lms.accounts.models import User
 from lms.accounts.permissions import TRAINERS, has_role
 from lms.cohorts import services as cohorts
+from lms.core.pagination import paginate_list
 from lms.courses import services as courses
 from lms.extensions import db
 from lms.tasks import services as tasks
 
 from .access import owned_slugs, users_named
-from .paging import list_page
 
 
 def places(user, course_slug: str | None = None):
@@ -65,8 +65,8 @@ def queue(
         authors = {s.user_id for s in submissions}
         named = set(db.session.scalars(users_named(search).where(User.id.in_(authors))))
         submissions = [s for s in submissions if s.user_id in named]
-    rows = list_page(submissions, page)
-    names = accounts.display_names({s.user_id for s in rows.items})
+    rows = paginate_list(submissions, page=page)
+    names = accounts.user_names({s.user_id for s in rows.items})
     rows.items = [(s, found[s.task_id], names.get(s.user_id, "")) for s in rows.items]
     return rows
 

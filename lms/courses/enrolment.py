@@ -2,13 +2,10 @@
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from lms.accounts.models import User
 from lms.core.db import insert_ignore, utcnow
 from lms.courses.activities import course_activity
 from lms.courses.models import Course, Enrolment, Lesson, LessonProgress
@@ -103,37 +100,3 @@ def _lessons_done(key, *where) -> dict:
             .group_by(key)
         ).all()
     )
-
-
-@dataclass(frozen=True)
-class LearnerProgress:
-    """One learner's progress in a course, as a trainer sees it: no username, no e-mail."""
-
-    name: str  # the display name; "" when the learner gave none
-    number: int  # stable within the page, for learners without a display name
-    enrolled_at: datetime
-    last_activity_at: datetime
-    lessons_done: int
-    completed_at: datetime | None
-
-
-def learner_progress(course: Course) -> list[LearnerProgress]:
-    """Return the progress of every learner enrolled in a course, in two queries."""
-    rows = db.session.execute(
-        sa.select(Enrolment, User.display_name)
-        .join(User, User.id == Enrolment.user_id)
-        .where(Enrolment.course_id == course.id)
-        .order_by(Enrolment.enrolled_at, Enrolment.id)
-    ).all()
-    done = _lessons_done(LessonProgress.user_id, LessonProgress.course_id == course.id)
-    return [
-        LearnerProgress(
-            name=display_name or "",
-            number=number,
-            enrolled_at=enrolment.enrolled_at,
-            last_activity_at=enrolment.last_activity_at,
-            lessons_done=done.get(enrolment.user_id, 0),
-            completed_at=enrolment.completed_at,
-        )
-        for number, (enrolment, display_name) in enumerate(rows, 1)
-    ]

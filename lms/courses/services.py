@@ -22,11 +22,9 @@ from lms.courses.catalog import (
     topics,
 )
 from lms.courses.enrolment import (
-    LearnerProgress,
     continue_lessons,
     enroll,
     get_enrolment,
-    learner_progress,
     my_enrolments,
 )
 from lms.courses.errors import CourseError, ImportRefused, ModuleLocked, NotEnrolled
@@ -70,7 +68,6 @@ __all__ = [
     "Enrolment",
     "ImportRefused",
     "ImportResult",
-    "LearnerProgress",
     "LessonView",
     "ModuleLocked",
     "ModuleState",
@@ -96,7 +93,6 @@ __all__ = [
     "import_package",
     "import_path",
     "item_analysis",
-    "learner_progress",
     "learner_states",
     "learning_context",
     "lesson_contents",

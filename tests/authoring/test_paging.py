@@ -12,8 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from lms.accounts.models import Role
-from lms.authoring import paging, services
+from lms.authoring import services
 from lms.authoring.models import CourseOwner
+from lms.core import pagination
 from lms.courses import services as courses
 from lms.quizzes import services as quizzes
 from lms.tasks import services as tasks
@@ -31,7 +32,7 @@ TAMPERED = ("0", "-4", "abc", "99999999999999999999", "1e3")
 @pytest.fixture(autouse=True)
 def three_a_page(monkeypatch):
     """Show three rows a page, so a handful of rows spans pages."""
-    monkeypatch.setattr(paging, "PER_PAGE", 3)
+    monkeypatch.setattr(pagination, "PER_PAGE", 3)
 
 
 def count_queries(db, client, url: str) -> int:
