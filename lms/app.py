@@ -34,10 +34,6 @@ from lms.core.security import BoundedIntConverter, apply_upload_limit, set_secur
 from lms.core.sessions import SessionInterface
 from lms.core.templating import init_templating
 from lms.core.views import bp as core_bp
-from lms.courses import (
-    quiz_views,  # noqa: F401 - adds the quiz routes to the courses blueprint
-    task_views,  # noqa: F401 - adds the practice-task routes to the courses blueprint
-)
 from lms.courses import services as course_services
 from lms.courses.cli import courses_cli
 from lms.courses.views import bp as courses_bp

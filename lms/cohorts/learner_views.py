@@ -244,7 +244,7 @@ def check_in(session_id):
     return redirect(url_for("cohorts.session_detail", session_id=session_id), 303)
 
 
-def register_routes(bp: Blueprint) -> None:
+def add_routes(bp: Blueprint) -> None:
     """Add the learner-facing pages to the live-session blueprint."""
     bp.add_url_rule("/me/live/", view_func=upcoming, methods=["GET"])
     bp.add_url_rule("/live/<int:session_id>/", view_func=session_detail, methods=["GET"])

@@ -290,7 +290,7 @@ def set_requirement(cohort_id):
     return redirect(url_for("cohorts.cohort_sessions", cohort_id=cohort_id), 303)
 
 
-def register_routes(bp: Blueprint) -> None:
+def add_routes(bp: Blueprint) -> None:
     """Add the staff-facing pages to the live-session blueprint."""
     bp.add_url_rule("/cohorts/<int:cohort_id>/live/", view_func=cohort_sessions, methods=["GET"])
     bp.add_url_rule("/cohorts/<int:cohort_id>/live/new", view_func=new_session, methods=["GET", "POST"])

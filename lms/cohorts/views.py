@@ -1,6 +1,6 @@
 """The live-session blueprint: learner pages (`learner_views`) and staff pages (`staff_views`).
 
-`lms.app` registers `bp`; each module adds its routes through its `register_routes`.
+`lms.app` registers `bp`; each module adds its routes through its `add_routes`.
 """
 
 from flask import Blueprint
@@ -8,7 +8,7 @@ from flask import Blueprint
 from lms.cohorts import learner_views, staff_views
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
-learner_views.register_routes(bp)
-staff_views.register_routes(bp)
+learner_views.add_routes(bp)
+staff_views.add_routes(bp)
 
 __all__ = ["bp"]

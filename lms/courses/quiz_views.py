@@ -4,14 +4,14 @@ The URLs live here because a module points to its quiz; the quizzes domain knows
 courses and only supplies the services and the form and result macros.
 """
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from lms.courses import services
-from lms.courses.views import _course_locale, _course_or_404, _module_with, _require_enrolment, bp
+from lms.courses.page_helpers import course_locale, course_or_404, module_with, require_enrolment
 from lms.extensions import db
 from lms.quizzes import services as quizzes
 
@@ -23,11 +23,10 @@ def _submit(attempt) -> None:
     quizzes.submit_attempt(current_user, attempt, request.form, typed_in=str(get_locale()))
 
 
-@bp.get("/courses/<slug>/<module_slug>/quiz")
 @login_required
 def quiz(slug, module_slug):
     """A module quiz: what it asks, the learner's attempts and a button to start."""
-    course, _modules, module, state = _module_with(slug, module_slug, "quiz")
+    course, _modules, module, state = module_with(slug, module_slug, "quiz")
     enrolment = services.get_enrolment(current_user, course)
     return render_template(
         "courses/quiz.html",
@@ -43,15 +42,14 @@ def quiz(slug, module_slug):
     )
 
 
-@bp.post("/courses/<slug>/<module_slug>/quiz/start")
 @login_required
 def quiz_start(slug, module_slug):
     """Start (or resume) an attempt at a module quiz."""
-    course, _modules, module, state = _module_with(slug, module_slug, "quiz")
-    _require_enrolment(course)
+    course, _modules, module, state = module_with(slug, module_slug, "quiz")
+    require_enrolment(course)
     services.require_unlocked(state)
     try:
-        attempt = quizzes.start_attempt(current_user, module.quiz, _course_locale(course))
+        attempt = quizzes.start_attempt(current_user, module.quiz, course_locale(course))
     except quizzes.QuizError as error:  # no attempts left, or too busy to hand out a number
         db.session.rollback()
         flash(str(error), "error")
@@ -62,11 +60,10 @@ def quiz_start(slug, module_slug):
     )
 
 
-@bp.route("/courses/<slug>/<module_slug>/quiz/attempts/<int:number>", methods=["GET", "POST"])
 @login_required
 def quiz_attempt(slug, module_slug, number):
     """Answer an attempt (GET shows the form, POST hands it in once)."""
-    course, modules, module, _state = _module_with(slug, module_slug, "quiz")
+    course, modules, module, _state = module_with(slug, module_slug, "quiz")
     attempt = quizzes.get_attempt(current_user, module.quiz, number) or abort(404)
     result_url = url_for("courses.quiz_result", slug=slug, module_slug=module_slug, number=number)
     if request.method == "POST":
@@ -88,11 +85,10 @@ def quiz_attempt(slug, module_slug, number):
     )
 
 
-@bp.get("/courses/<slug>/<module_slug>/quiz/attempts/<int:number>/result")
 @login_required
 def quiz_result(slug, module_slug, number):
     """The result of a submitted attempt, with the feedback the quiz allows."""
-    course, _modules, module, _state = _module_with(slug, module_slug, "quiz")
+    course, _modules, module, _state = module_with(slug, module_slug, "quiz")
     attempt = quizzes.get_attempt(current_user, module.quiz, number) or abort(404)
     if not attempt.is_submitted:
         return redirect(
@@ -115,7 +111,7 @@ def quiz_result(slug, module_slug, number):
 
 
 def _assessment(slug: str):
-    course = _course_or_404(slug)
+    course = course_or_404(slug)
     if course.assessment_quiz is None:
         abort(404)
     return course, course.assessment_quiz
@@ -127,7 +123,6 @@ def _all_modules_complete(course) -> bool:
     return all(s.is_complete for s in states)
 
 
-@bp.get("/courses/<slug>/assessment")
 @login_required
 def assessment(slug):
     """The course knowledge check: before the course (optional) and after it."""
@@ -148,17 +143,16 @@ def assessment(slug):
     )
 
 
-@bp.post("/courses/<slug>/assessment/<any(pre, post):phase>/start")
 @login_required
 def assessment_start(slug, phase):
     """Start the pre-test (before the course) or the post-test (once every module is complete)."""
     course, quiz = _assessment(slug)
-    _require_enrolment(course)
+    require_enrolment(course)
     if phase == "post" and not _all_modules_complete(course):
         flash(_("The final knowledge check opens when every module is complete."), "error")
         return redirect(url_for("courses.assessment", slug=slug), 303)
     try:
-        attempt = quizzes.start_attempt(current_user, quiz, _course_locale(course), phase=phase)
+        attempt = quizzes.start_attempt(current_user, quiz, course_locale(course), phase=phase)
     except quizzes.QuizError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -167,7 +161,6 @@ def assessment_start(slug, phase):
     return redirect(url_for("courses.assessment_attempt", slug=slug, number=attempt.number), 303)
 
 
-@bp.route("/courses/<slug>/assessment/attempts/<int:number>", methods=["GET", "POST"])
 @login_required
 def assessment_attempt(slug, number):
     """Answer a pre-test or post-test attempt."""
@@ -191,7 +184,6 @@ def assessment_attempt(slug, number):
     )
 
 
-@bp.get("/courses/<slug>/assessment/attempts/<int:number>/result")
 @login_required
 def assessment_result(slug, number):
     """The score of a pre-test or post-test."""
@@ -209,4 +201,36 @@ def assessment_result(slug, number):
         form=FlaskForm(),
         retry_url=None,
         locale=str(get_locale()),
+    )
+
+
+def add_routes(bp: Blueprint) -> None:
+    """Add this module's pages to the blueprint (called once by the package's views)."""
+    bp.add_url_rule("/courses/<slug>/<module_slug>/quiz", view_func=quiz, methods=["GET"])
+    bp.add_url_rule("/courses/<slug>/<module_slug>/quiz/start", view_func=quiz_start, methods=["POST"])
+    bp.add_url_rule(
+        "/courses/<slug>/<module_slug>/quiz/attempts/<int:number>",
+        view_func=quiz_attempt,
+        methods=["GET", "POST"],
+    )
+    bp.add_url_rule(
+        "/courses/<slug>/<module_slug>/quiz/attempts/<int:number>/result",
+        view_func=quiz_result,
+        methods=["GET"],
+    )
+    bp.add_url_rule("/courses/<slug>/assessment", view_func=assessment, methods=["GET"])
+    bp.add_url_rule(
+        "/courses/<slug>/assessment/<any(pre, post):phase>/start",
+        view_func=assessment_start,
+        methods=["POST"],
+    )
+    bp.add_url_rule(
+        "/courses/<slug>/assessment/attempts/<int:number>",
+        view_func=assessment_attempt,
+        methods=["GET", "POST"],
+    )
+    bp.add_url_rule(
+        "/courses/<slug>/assessment/attempts/<int:number>/result",
+        view_func=assessment_result,
+        methods=["GET"],
     )

@@ -5,7 +5,7 @@ The URLs live here because a module points to its task; the tasks domain knows n
 courses and supplies the services and the rubric macros.
 """
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 
 from lms.core.downloads import send_download
 from lms.courses import services, signals
-from lms.courses.views import _course_locale, _module_with, _require_enrolment, bp
+from lms.courses.page_helpers import course_locale, module_with, require_enrolment
 from lms.extensions import db
 from lms.tasks import files
 from lms.tasks import services as tasks
@@ -58,22 +58,20 @@ def _page(course, module, state, submission, *, draft=None, status=200):
     )
 
 
-@bp.get("/courses/<slug>/<module_slug>/task")
 @login_required
 def task(slug, module_slug):
     """A practice task: the brief, the answer form (or the version waiting), and the feedback."""
-    course, _modules, module, state = _module_with(slug, module_slug, "task")
+    course, _modules, module, state = module_with(slug, module_slug, "task")
     return _page(course, module, state, tasks.get_submission(current_user, module.task))
 
 
-@bp.post("/courses/<slug>/<module_slug>/task")
 @login_required
 def task_save(slug, module_slug):
     """Save the draft, or submit it as a new version; a refused submit keeps the draft."""
-    course, modules, module, state = _module_with(slug, module_slug, "task")
+    course, modules, module, state = module_with(slug, module_slug, "task")
     if not FlaskForm().validate_on_submit():
         abort(400)
-    _require_enrolment(course)
+    require_enrolment(course)
     services.require_unlocked(state)
     action = request.form.get("action")
     if action not in ("save", "submit"):
@@ -81,7 +79,7 @@ def task_save(slug, module_slug):
     here = url_for("courses.task", slug=slug, module_slug=module_slug)
     # Peers review work of the same course and, for a cohort's member, of the same cohort.
     group = signals.peer_group_for(current_app._get_current_object(), current_user, course)
-    where = {"locale": _course_locale(course), "context": f"{course.slug}#{group}" if group else course.slug}
+    where = {"locale": course_locale(course), "context": f"{course.slug}#{group}" if group else course.slug}
     upload = request.files.get("attachment")
     checked = None
     if upload is not None and upload.filename and module.task.has_attachments:
@@ -125,21 +123,19 @@ def task_save(slug, module_slug):
     return redirect(here, 303)
 
 
-@bp.get("/courses/<slug>/<module_slug>/task/attachments/<int:attachment_id>")
 @login_required
 def task_attachment(slug, module_slug, attachment_id):
     """Download an attachment of one's own submission."""
-    _course, _modules, module, _state = _module_with(slug, module_slug, "task")
+    _course, _modules, module, _state = module_with(slug, module_slug, "task")
     submission = tasks.get_submission(current_user, module.task) or abort(404)
     attachment = tasks.get_attachment(submission, attachment_id) or abort(404)
     return send_download(attachment.data, attachment.content_type, attachment.filename)
 
 
-@bp.post("/courses/<slug>/<module_slug>/task/peer")
 @login_required
 def task_peer_request(slug, module_slug):
     """Ask for one's share of other learners' work to review (after submitting one's own)."""
-    _course, _modules, module, _state = _module_with(slug, module_slug, "task")
+    _course, _modules, module, _state = module_with(slug, module_slug, "task")
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
@@ -154,11 +150,10 @@ def task_peer_request(slug, module_slug):
     return redirect(url_for("courses.task", slug=slug, module_slug=module_slug, _anchor="peers"), 303)
 
 
-@bp.route("/courses/<slug>/<module_slug>/task/peer/<int:assignment_id>", methods=["GET", "POST"])
 @login_required
 def task_peer(slug, module_slug, assignment_id):
     """Review another learner's work, anonymised: scores and a comment, advice only."""
-    course, _modules, module, _state = _module_with(slug, module_slug, "task")
+    course, _modules, module, _state = module_with(slug, module_slug, "task")
     assignment = tasks.get_peer_assignment(current_user, module.task, assignment_id) or abort(404)
     here = url_for("courses.task_peer", slug=slug, module_slug=module_slug, assignment_id=assignment_id)
     if request.method == "POST":
@@ -188,4 +183,21 @@ def task_peer(slug, module_slug, assignment_id):
         form=FlaskForm(),
         locale=str(get_locale()),
         render=lambda md: services.render_lesson(md, course.slug),
+    )
+
+
+def add_routes(bp: Blueprint) -> None:
+    """Add this module's pages to the blueprint (called once by the package's views)."""
+    bp.add_url_rule("/courses/<slug>/<module_slug>/task", view_func=task, methods=["GET"])
+    bp.add_url_rule("/courses/<slug>/<module_slug>/task", view_func=task_save, methods=["POST"])
+    bp.add_url_rule(
+        "/courses/<slug>/<module_slug>/task/attachments/<int:attachment_id>",
+        view_func=task_attachment,
+        methods=["GET"],
+    )
+    bp.add_url_rule("/courses/<slug>/<module_slug>/task/peer", view_func=task_peer_request, methods=["POST"])
+    bp.add_url_rule(
+        "/courses/<slug>/<module_slug>/task/peer/<int:assignment_id>",
+        view_func=task_peer,
+        methods=["GET", "POST"],
     )

@@ -12,7 +12,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -21,7 +20,8 @@ from markupsafe import Markup
 
 from lms.core.i18n import language_name
 from lms.core.safety import download_name
-from lms.courses import handbook, services, signals
+from lms.courses import handbook, quiz_views, services, signals, task_views
+from lms.courses.page_helpers import course_or_404, ui_locale
 from lms.extensions import db
 
 bp = Blueprint("courses", __name__, template_folder="templates")
@@ -33,41 +33,6 @@ TOPIC_NAMES = {
     "human-rights-mechanisms": _l("Human rights mechanisms"),
     "funding": _l("Funding and projects"),
 }
-
-
-def _locale() -> str:
-    return str(get_locale())
-
-
-def _course_or_404(slug: str):
-    return services.get_published_course(slug) or abort(404)
-
-
-def _course_locale(course) -> str:
-    """Return the user's language if the course is taught in it, else the course's default."""
-    locale = _locale()
-    return locale if locale in course.locales else course.default_locale
-
-
-def _module_with(slug: str, module_slug: str, part: str):
-    """Return (course, modules, module, state) of a module with a ``part`` ("quiz" or "task"), else 404."""
-    course = _course_or_404(slug)
-    modules = services.load_outline(course)
-    module = next((m for m in modules if m.slug == module_slug), None)
-    if module is None or getattr(module, part) is None:
-        abort(404)
-    _done, states = services.learner_states(current_user, course, modules)
-    state = next(s for s in states if s.module.id == module.id)
-    return course, modules, module, state
-
-
-def _require_enrolment(course):
-    """Return the user's enrolment; without one, go back to the course page saying to enrol first."""
-    enrolment = services.get_enrolment(current_user, course)
-    if enrolment is None:
-        flash(_("Enrol in the course first."), "error")
-        abort(redirect(url_for("courses.detail", slug=course.slug), 303))
-    return enrolment
 
 
 @bp.get("/courses/")
@@ -82,7 +47,7 @@ def catalog():
         topics=services.topics(),
         topic=topic,
         language=language,
-        locale=_locale(),
+        locale=ui_locale(),
         topic_names=TOPIC_NAMES,
     )
 
@@ -90,21 +55,21 @@ def catalog():
 @bp.get("/courses/<slug>/sources")
 def sources(slug):
     """The public references a course uses."""
-    course = _course_or_404(slug)
+    course = course_or_404(slug)
     if not course.sources_md:
         abort(404)
     return render_template(
         "courses/sources.html",
         course=course,
         html=services.render_lesson(course.sources_md, course.slug),
-        locale=_locale(),
+        locale=ui_locale(),
     )
 
 
 @bp.get("/courses/<slug>/")
 def detail(slug):
     """A course: its modules and lessons, with the learner's progress."""
-    course = _course_or_404(slug)
+    course = course_or_404(slug)
     modules = services.load_outline(course)
     enrolment = services.get_enrolment(current_user, course)
     done, states = services.learner_states(current_user, course, modules)
@@ -116,7 +81,7 @@ def detail(slug):
         done=done,
         enrolment=enrolment,
         form=FlaskForm(),
-        locale=_locale(),
+        locale=ui_locale(),
         language_name=language_name,
         # The boxes are HTML rendered by autoescaping templates.
         extra=Markup("").join(  # noqa: S704
@@ -132,10 +97,10 @@ def detail(slug):
 @login_required
 def enroll(slug):
     """Enrol the signed-in learner (idempotent)."""
-    course = _course_or_404(slug)
+    course = course_or_404(slug)
     services.enroll(current_user, course)
     db.session.commit()
-    flash(_("You are enrolled in %(title)s.", title=course.title_in(_locale())))
+    flash(_("You are enrolled in %(title)s.", title=course.title_in(ui_locale())))
     if course.assessment_quiz_id:
         # Offer the optional pre-test now; the page lets the learner skip it.
         return redirect(url_for("courses.assessment", slug=slug), 303)
@@ -145,7 +110,7 @@ def enroll(slug):
 @bp.get("/courses/<slug>/<module_slug>/<lesson_slug>")
 def lesson(slug, module_slug, lesson_slug):
     """A lesson in the learner's language, or the course's default language with a note."""
-    locale = _locale()
+    locale = ui_locale()
     try:
         view = services.lesson_page(current_user, slug, module_slug, lesson_slug, locale)
     except services.ModuleLocked:
@@ -184,7 +149,7 @@ def _lesson_body(course, page, locale: str) -> tuple[str, str]:
 @login_required
 def mark_done(slug, module_slug, lesson_slug):
     """Mark a lesson as done and go to the next one."""
-    course = _course_or_404(slug)
+    course = course_or_404(slug)
     try:
         lesson, following = services.mark_lesson_done(current_user, course, module_slug, lesson_slug)
     except services.NotEnrolled as error:
@@ -204,7 +169,7 @@ def mark_done(slug, module_slug, lesson_slug):
 @bp.get("/media/<slug>/<name>")
 def media(slug, name):
     """A course image (only the course's own media)."""
-    course = _course_or_404(slug)
+    course = course_or_404(slug)
     item = services.get_media(course, name) or abort(404)
     response = Response(item.data, mimetype=item.content_type)
     response.headers["Cache-Control"] = "public, max-age=86400"
@@ -215,20 +180,20 @@ def media(slug, name):
 @bp.get("/courses/<slug>/handbook.pdf")
 def course_handbook(slug):
     """The whole course as a PDF handbook for offline reading (rendered in the background)."""
-    course = _course_or_404(slug)
-    return _handbook(course, handbook.WHOLE_COURSE, f"{course.slug}-{_locale()}.pdf")
+    course = course_or_404(slug)
+    return _handbook(course, handbook.WHOLE_COURSE, f"{course.slug}-{ui_locale()}.pdf")
 
 
 @bp.get("/courses/<slug>/<module_slug>/handbook.pdf")
 def module_handbook(slug, module_slug):
     """One module as a PDF handbook for offline reading (rendered in the background)."""
-    course = _course_or_404(slug)
+    course = course_or_404(slug)
     module = next((m for m in services.load_outline(course) if m.slug == module_slug), None) or abort(404)
-    return _handbook(course, module.slug, f"{course.slug}-{module.slug}-{_locale()}.pdf")
+    return _handbook(course, module.slug, f"{course.slug}-{module.slug}-{ui_locale()}.pdf")
 
 
 def _handbook(course, module_slug: str, filename: str) -> Response:
-    locale = _locale() if _locale() in course.locales else course.default_locale
+    locale = ui_locale() if ui_locale() in course.locales else course.default_locale
     path = handbook.stored(course, module_slug, locale)
     if path is None:
         handbook.queue_if_missing(course, module_slug, locale)
@@ -258,6 +223,11 @@ def my_learning_panel(user) -> Markup:
     continue_lessons = services.continue_lessons([enrolment for enrolment, _count in rows])
     return Markup(  # noqa: S704 - rendered by an autoescaping template
         render_template(
-            "courses/my_learning.html", rows=rows, continue_lessons=continue_lessons, locale=_locale()
+            "courses/my_learning.html", rows=rows, continue_lessons=continue_lessons, locale=ui_locale()
         )
     )
+
+
+# The quiz and practice-task pages live in their own modules; they join this blueprint here.
+quiz_views.add_routes(bp)
+task_views.add_routes(bp)

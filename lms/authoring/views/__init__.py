@@ -5,7 +5,10 @@ against the user's ownership first (missing and foreign courses both answer 404)
 nested name (module, lesson, question, revision, answer) against its course.
 """
 
-from lms.authoring.views import content, course, media, people, quizzes, reviews  # noqa: F401 - they add the routes
+from lms.authoring.views import content, course, media, people, quizzes, reviews
 from lms.authoring.views.common import bp
+
+for pages in (course, content, media, quizzes, people, reviews):
+    pages.add_routes(bp)
 
 __all__ = ["bp"]

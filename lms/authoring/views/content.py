@@ -1,6 +1,6 @@
 """Modules, lessons, translations and the learner's-eye preview."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,7 +10,6 @@ from lms.authoring.forms import AddForm, ConfirmForm, LessonForm, module_form
 from lms.authoring.views.common import (
     any_locale_or_404,
     base_of,
-    bp,
     content_dir,
     course_locale_or_404,
     lesson_or_404,
@@ -34,7 +33,6 @@ def _back_to_course(slug, anchor=None):
 # Modules ---------------------------------------------------------------------------------------
 
 
-@bp.post("/<slug>/modules")
 @requires(TRAINERS)
 def add_module(slug):
     """Add a module at the end of the course."""
@@ -56,7 +54,6 @@ def add_module(slug):
     return redirect(url_for("authoring.module", slug=slug, module_slug=form.slug.data), 303)
 
 
-@bp.route("/<slug>/modules/<module_slug>/", methods=["GET", "POST"])
 @requires(TRAINERS)
 def module(slug, module_slug):
     """A module: titles per language, lock, quiz settings, lessons."""
@@ -108,7 +105,6 @@ def module(slug, module_slug):
     )
 
 
-@bp.post("/<slug>/modules/<module_slug>/move")
 @requires(TRAINERS)
 def move_module(slug, module_slug):
     """Move a module up or down; renumbering keeps learners' progress (keyed by lesson slug)."""
@@ -126,7 +122,6 @@ def move_module(slug, module_slug):
     return _back_to_course(slug, f"module-{mod.slug}")
 
 
-@bp.route("/<slug>/modules/<module_slug>/delete", methods=["GET", "POST"])
 @requires(TRAINERS)
 def delete_module(slug, module_slug):
     """Delete a module and its lessons and quiz, after a confirmation."""
@@ -149,7 +144,6 @@ def delete_module(slug, module_slug):
 # Lessons ---------------------------------------------------------------------------------------
 
 
-@bp.post("/<slug>/modules/<module_slug>/lessons")
 @requires(TRAINERS)
 def add_lesson(slug, module_slug):
     """Add a lesson at the end of a module, in the course's main language."""
@@ -178,7 +172,6 @@ def add_lesson(slug, module_slug):
     )
 
 
-@bp.route("/<slug>/modules/<module_slug>/lessons/<lesson_slug>/<locale>", methods=["GET", "POST"])
 @requires(TRAINERS)
 def lesson(slug, module_slug, lesson_slug, locale):
     """Edit a lesson in one language, its source language beside it, with a safe preview."""
@@ -236,7 +229,6 @@ def lesson(slug, module_slug, lesson_slug, locale):
     )
 
 
-@bp.post("/<slug>/modules/<module_slug>/lessons/<lesson_slug>/move")
 @requires(TRAINERS)
 def move_lesson(slug, module_slug, lesson_slug):
     """Move a lesson up or down in its module."""
@@ -255,7 +247,6 @@ def move_lesson(slug, module_slug, lesson_slug):
     return redirect(url_for("authoring.module", slug=slug, module_slug=module_slug), 303)
 
 
-@bp.route("/<slug>/modules/<module_slug>/lessons/<lesson_slug>/delete", methods=["GET", "POST"])
 @requires(TRAINERS)
 def delete_lesson(slug, module_slug, lesson_slug):
     """Delete a lesson in every language, after a confirmation."""
@@ -273,7 +264,6 @@ def delete_lesson(slug, module_slug, lesson_slug):
     return render_template("authoring/confirm_delete.html", ws=ws, form=form, what=what, count=None)
 
 
-@bp.get("/<slug>/modules/<module_slug>/lessons/<lesson_slug>/history")
 @requires(TRAINERS)
 def lesson_history(slug, module_slug, lesson_slug):
     """Every saved state of a lesson, in every language."""
@@ -295,7 +285,6 @@ def lesson_history(slug, module_slug, lesson_slug):
 # Translations and preview ----------------------------------------------------------------------
 
 
-@bp.get("/<slug>/translations")
 @requires(TRAINERS)
 def translations(slug):
     """What is missing and what is stale, per language."""
@@ -304,7 +293,6 @@ def translations(slug):
     return render_template("authoring/translations.html", ws=ws, info=info, rows=rows, locale=ui_locale())
 
 
-@bp.get("/<slug>/preview/<locale>/")
 @requires(TRAINERS)
 def preview_course(slug, locale):
     """The draft's outline as a learner reading in this language would see it."""
@@ -316,7 +304,6 @@ def preview_course(slug, locale):
     )
 
 
-@bp.get("/<slug>/preview/<locale>/<module_slug>/<lesson_slug>")
 @requires(TRAINERS)
 def preview_lesson(slug, locale, module_slug, lesson_slug):
     """A draft lesson exactly as a learner would see it, through the learners' sanitiser."""
@@ -342,4 +329,36 @@ def preview_lesson(slug, locale, module_slug, lesson_slug):
         previous=sequence[index - 1] if index > 0 else None,
         next=sequence[index + 1] if index + 1 < len(sequence) else None,
         content_dir=content_dir(shown),
+    )
+
+
+def add_routes(bp: Blueprint) -> None:
+    """Add this module's pages to the blueprint (called once by the package's views)."""
+    bp.add_url_rule("/<slug>/modules", view_func=add_module, methods=["POST"])
+    bp.add_url_rule("/<slug>/modules/<module_slug>/", view_func=module, methods=["GET", "POST"])
+    bp.add_url_rule("/<slug>/modules/<module_slug>/move", view_func=move_module, methods=["POST"])
+    bp.add_url_rule("/<slug>/modules/<module_slug>/delete", view_func=delete_module, methods=["GET", "POST"])
+    bp.add_url_rule("/<slug>/modules/<module_slug>/lessons", view_func=add_lesson, methods=["POST"])
+    bp.add_url_rule(
+        "/<slug>/modules/<module_slug>/lessons/<lesson_slug>/<locale>",
+        view_func=lesson,
+        methods=["GET", "POST"],
+    )
+    bp.add_url_rule(
+        "/<slug>/modules/<module_slug>/lessons/<lesson_slug>/move", view_func=move_lesson, methods=["POST"]
+    )
+    bp.add_url_rule(
+        "/<slug>/modules/<module_slug>/lessons/<lesson_slug>/delete",
+        view_func=delete_lesson,
+        methods=["GET", "POST"],
+    )
+    bp.add_url_rule(
+        "/<slug>/modules/<module_slug>/lessons/<lesson_slug>/history",
+        view_func=lesson_history,
+        methods=["GET"],
+    )
+    bp.add_url_rule("/<slug>/translations", view_func=translations, methods=["GET"])
+    bp.add_url_rule("/<slug>/preview/<locale>/", view_func=preview_course, methods=["GET"])
+    bp.add_url_rule(
+        "/<slug>/preview/<locale>/<module_slug>/<lesson_slug>", view_func=preview_lesson, methods=["GET"]
     )

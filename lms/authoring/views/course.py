@@ -1,6 +1,6 @@
 """Courses in the editor: list, create, import, settings, owners, history, publish, export."""
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -8,7 +8,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from lms.accounts.permissions import TRAINERS, requires
 from lms.authoring import layout, reviews, services
 from lms.authoring.forms import ConfirmForm, NewCourseForm, OwnerForm, PublishForm, UploadForm, settings_form
-from lms.authoring.views.common import bp, ui_locale, workspace_or_404
+from lms.authoring.views.common import ui_locale, workspace_or_404
 from lms.core.pagination import page_number, search_text
 from lms.core.security import accepts_upload
 from lms.courses import archive
@@ -30,14 +30,12 @@ def _index(new_form=None, upload_form=None, problems=None, status=200):
     )
 
 
-@bp.get("/")
 @requires(TRAINERS)
 def index():
     """The courses the trainer may edit, with forms to start or import one."""
     return _index()
 
 
-@bp.post("/new")
 @requires(TRAINERS)
 def new_course():
     """Start a new course; its creator becomes its owner."""
@@ -62,7 +60,6 @@ def new_course():
     return redirect(url_for("authoring.course", slug=form.slug.data), 303)
 
 
-@bp.post("/import")
 @accepts_upload(archive.MAX_BYTES + 1024 * 1024)
 @requires(TRAINERS)
 def import_zip():
@@ -87,7 +84,6 @@ def import_zip():
     return redirect(url_for("authoring.course", slug=ws.slug), 303)
 
 
-@bp.get("/<slug>/")
 @requires(TRAINERS)
 def course(slug):
     """A course's outline, state, problems and owners."""
@@ -106,7 +102,6 @@ def course(slug):
     )
 
 
-@bp.route("/<slug>/settings", methods=["GET", "POST"])
 @requires(TRAINERS)
 def settings(slug):
     """Titles and summaries per language, languages, pass mark, certificate."""
@@ -149,7 +144,6 @@ def settings(slug):
     return render_template("authoring/settings.html", ws=ws, info=info, form=form, locales=LOCALES)
 
 
-@bp.post("/<slug>/owners")
 @requires(TRAINERS)
 def add_owner(slug):
     """Make another trainer a co-owner of the course."""
@@ -167,7 +161,6 @@ def add_owner(slug):
     return redirect(url_for("authoring.course", slug=slug, _anchor="owners"), 303)
 
 
-@bp.post("/<slug>/owners/<int:user_id>/remove")
 @requires(TRAINERS)
 def remove_owner(slug, user_id):
     """Remove a co-owner (an owner of another course is not found here)."""
@@ -189,7 +182,6 @@ def remove_owner(slug, user_id):
     return redirect(url_for("authoring.course", slug=slug, _anchor="owners"), 303)
 
 
-@bp.get("/<slug>/history")
 @requires(TRAINERS)
 def history(slug):
     """Every change: who, what, when."""
@@ -199,7 +191,6 @@ def history(slug):
     return render_template("authoring/history.html", ws=ws, page=page, search=search)
 
 
-@bp.get("/<slug>/revisions/<int:revision_id>")
 @requires(TRAINERS)
 def revision(slug, revision_id):
     """One saved state of a file, compared with the file as it is now."""
@@ -217,7 +208,6 @@ def revision(slug, revision_id):
     )
 
 
-@bp.post("/<slug>/revisions/<int:revision_id>/restore")
 @requires(TRAINERS)
 def restore(slug, revision_id):
     """Write an earlier revision back into the draft."""
@@ -236,7 +226,6 @@ def restore(slug, revision_id):
     return redirect(url_for("authoring.revision", slug=slug, revision_id=revision_id), 303)
 
 
-@bp.route("/<slug>/publish", methods=["GET", "POST"])
 @requires(TRAINERS)
 def publish(slug):
     """Check the draft and publish it: all or nothing, learners' progress kept."""
@@ -274,7 +263,6 @@ def publish(slug):
     )
 
 
-@bp.post("/<slug>/reset")
 @requires(TRAINERS)
 def reset(slug):
     """Discard the draft's changes: go back to the published course (the history keeps them)."""
@@ -302,7 +290,6 @@ def _zip(files: dict[str, bytes], slug: str, filename: str) -> Response:
     )
 
 
-@bp.get("/<slug>/export.zip")
 @requires(TRAINERS)
 def export_draft(slug):
     """The draft as a course package .zip (what `flask courses import` reads)."""
@@ -310,7 +297,6 @@ def export_draft(slug):
     return _zip(services.current_files(ws), slug, f"{slug}.zip")
 
 
-@bp.get("/<slug>/published.zip")
 @requires(TRAINERS)
 def export_published(slug):
     """The published course as a course package .zip."""
@@ -318,3 +304,21 @@ def export_published(slug):
     if ws.course is None:
         abort(404)
     return _zip(services.published_files(ws), slug, f"{slug}-v{ws.course.version}.zip")
+
+
+def add_routes(bp: Blueprint) -> None:
+    """Add this module's pages to the blueprint (called once by the package's views)."""
+    bp.add_url_rule("/", view_func=index, methods=["GET"])
+    bp.add_url_rule("/new", view_func=new_course, methods=["POST"])
+    bp.add_url_rule("/import", view_func=import_zip, methods=["POST"])
+    bp.add_url_rule("/<slug>/", view_func=course, methods=["GET"])
+    bp.add_url_rule("/<slug>/settings", view_func=settings, methods=["GET", "POST"])
+    bp.add_url_rule("/<slug>/owners", view_func=add_owner, methods=["POST"])
+    bp.add_url_rule("/<slug>/owners/<int:user_id>/remove", view_func=remove_owner, methods=["POST"])
+    bp.add_url_rule("/<slug>/history", view_func=history, methods=["GET"])
+    bp.add_url_rule("/<slug>/revisions/<int:revision_id>", view_func=revision, methods=["GET"])
+    bp.add_url_rule("/<slug>/revisions/<int:revision_id>/restore", view_func=restore, methods=["POST"])
+    bp.add_url_rule("/<slug>/publish", view_func=publish, methods=["GET", "POST"])
+    bp.add_url_rule("/<slug>/reset", view_func=reset, methods=["POST"])
+    bp.add_url_rule("/<slug>/export.zip", view_func=export_draft, methods=["GET"])
+    bp.add_url_rule("/<slug>/published.zip", view_func=export_published, methods=["GET"])

@@ -1,6 +1,6 @@
 """A course's images: the media/ folder, upload (checked by content, metadata stripped), delete."""
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -8,7 +8,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from lms.accounts.permissions import TRAINERS, requires
 from lms.authoring import images, services
 from lms.authoring.forms import ConfirmForm, UploadForm
-from lms.authoring.views.common import bp, workspace_or_404
+from lms.authoring.views.common import workspace_or_404
 from lms.core.security import accepts_upload
 from lms.courses.package import MEDIA_MAX_BYTES
 from lms.extensions import db
@@ -16,7 +16,6 @@ from lms.extensions import db
 MEDIA_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 
 
-@bp.get("/<slug>/media")
 @requires(TRAINERS)
 def media(slug):
     """The course's images, with an upload form."""
@@ -31,7 +30,6 @@ def media(slug):
     )
 
 
-@bp.post("/<slug>/media")
 @accepts_upload(2 * MEDIA_MAX_BYTES)  # a little too large gets a message; far too large, 413
 @requires(TRAINERS)
 def upload_media(slug):
@@ -59,7 +57,6 @@ def upload_media(slug):
     return redirect(url_for("authoring.media", slug=slug), 303)
 
 
-@bp.get("/<slug>/media/<name>")
 @requires(TRAINERS)
 def media_file(slug, name):
     """One image of the draft (only the course's own)."""
@@ -73,7 +70,6 @@ def media_file(slug, name):
     return Response(data, mimetype=MEDIA_TYPES[kind], headers={"Content-Disposition": "inline"})
 
 
-@bp.post("/<slug>/media/<name>/delete")
 @requires(TRAINERS)
 def delete_media(slug, name):
     """Delete an image from the draft's media/."""
@@ -87,3 +83,11 @@ def delete_media(slug, name):
     db.session.commit()
     flash(_("The image is deleted. Lessons that show it need another one before publishing."))
     return redirect(url_for("authoring.media", slug=slug), 303)
+
+
+def add_routes(bp: Blueprint) -> None:
+    """Add this module's pages to the blueprint (called once by the package's views)."""
+    bp.add_url_rule("/<slug>/media", view_func=media, methods=["GET"])
+    bp.add_url_rule("/<slug>/media", view_func=upload_media, methods=["POST"])
+    bp.add_url_rule("/<slug>/media/<name>", view_func=media_file, methods=["GET"])
+    bp.add_url_rule("/<slug>/media/<name>/delete", view_func=delete_media, methods=["POST"])

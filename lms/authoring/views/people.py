@@ -2,21 +2,20 @@
 
 import io
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.accounts.permissions import TRAINERS, requires
 from lms.authoring import services
 from lms.authoring.forms import EssayMarkForm
-from lms.authoring.views.common import bp, ui_locale, workspace_or_404
+from lms.authoring.views.common import ui_locale, workspace_or_404
 from lms.core.i18n import language_name
 from lms.core.pagination import page_number, search_text
 from lms.extensions import db
 from lms.quizzes.services import ALL, write_item_analysis_csv
 
 
-@bp.get("/<slug>/learners")
 @requires(TRAINERS)
 def learners(slug):
     """The progress of every learner enrolled in the published course."""
@@ -27,7 +26,6 @@ def learners(slug):
     )
 
 
-@bp.get("/<slug>/essays")
 @requires(TRAINERS)
 def essays(slug):
     """Essays waiting for a mark, without the learner's name (blind marking)."""
@@ -36,7 +34,6 @@ def essays(slug):
     return render_template("authoring/essays.html", ws=ws, page=page, form=EssayMarkForm(formdata=None))
 
 
-@bp.post("/<slug>/essays/<int:response_id>")
 @requires(TRAINERS)
 def mark_essay(slug, response_id):
     """Mark one essay of this course (an answer to another course's quiz is not found)."""
@@ -69,7 +66,6 @@ def _phase() -> str | None:
     return phase if phase in PHASES else None
 
 
-@bp.get("/<slug>/items")
 @requires(TRAINERS)
 def items(slug):
     """How each question of the course's quizzes performs, per language and overall."""
@@ -92,7 +88,6 @@ def items(slug):
     )
 
 
-@bp.get("/<slug>/items.csv")
 @requires(TRAINERS)
 def items_csv(slug):
     """The item analysis as CSV (UTF-8 with a byte order mark, so Excel reads Arabic)."""
@@ -107,3 +102,12 @@ def items_csv(slug):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{slug}-item-analysis.csv"'},
     )
+
+
+def add_routes(bp: Blueprint) -> None:
+    """Add this module's pages to the blueprint (called once by the package's views)."""
+    bp.add_url_rule("/<slug>/learners", view_func=learners, methods=["GET"])
+    bp.add_url_rule("/<slug>/essays", view_func=essays, methods=["GET"])
+    bp.add_url_rule("/<slug>/essays/<int:response_id>", view_func=mark_essay, methods=["POST"])
+    bp.add_url_rule("/<slug>/items", view_func=items, methods=["GET"])
+    bp.add_url_rule("/<slug>/items.csv", view_func=items_csv, methods=["GET"])

@@ -4,7 +4,7 @@ A module quiz lives at /<slug>/modules/<module>/quiz/<locale>, the course assess
 /<slug>/assessment/<locale>; the same views serve both.
 """
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -15,7 +15,6 @@ from lms.authoring.forms import QTYPE_NAMES, ConfirmForm, SourceForm
 from lms.authoring.question_forms import QuestionForm
 from lms.authoring.views.common import (
     base_of,
-    bp,
     content_dir,
     course_locale_or_404,
     module_or_404,
@@ -44,8 +43,6 @@ def _bank_url(endpoint: str, slug: str, module_slug: str | None, locale: str, **
     return url_for(endpoint, slug=slug, module_slug=module_slug, locale=locale, **kw)
 
 
-@bp.get("/<slug>/assessment/<locale>", defaults=ASSESSMENT, endpoint="quiz")
-@bp.get("/<slug>/modules/<module_slug>/quiz/<locale>", endpoint="quiz")
 @requires(TRAINERS)
 def quiz(slug, module_slug, locale):
     """A quiz bank in one language, each question beside its source-language question."""
@@ -67,12 +64,6 @@ def quiz(slug, module_slug, locale):
     )
 
 
-@bp.route(
-    "/<slug>/assessment/<locale>/question", defaults=ASSESSMENT, endpoint="question", methods=["GET", "POST"]
-)
-@bp.route(
-    "/<slug>/modules/<module_slug>/quiz/<locale>/question", endpoint="question", methods=["GET", "POST"]
-)
 @requires(TRAINERS)
 def question(slug, module_slug, locale):
     """Add or edit one question with a form for its type (?qtype=... to add, ?qid=... to edit)."""
@@ -152,10 +143,6 @@ def question(slug, module_slug, locale):
     )
 
 
-@bp.post(
-    "/<slug>/assessment/<locale>/questions/<qid>/delete", defaults=ASSESSMENT, endpoint="delete_question"
-)
-@bp.post("/<slug>/modules/<module_slug>/quiz/<locale>/questions/<qid>/delete", endpoint="delete_question")
 @requires(TRAINERS)
 def delete_question(slug, module_slug, locale, qid):
     """Delete a question from the quiz in every language (ids stay aligned)."""
@@ -174,12 +161,6 @@ def delete_question(slug, module_slug, locale, qid):
     return redirect(_bank_url("authoring.quiz", slug, module_slug, locale), 303)
 
 
-@bp.route(
-    "/<slug>/assessment/<locale>/source", defaults=ASSESSMENT, endpoint="quiz_source", methods=["GET", "POST"]
-)
-@bp.route(
-    "/<slug>/modules/<module_slug>/quiz/<locale>/source", endpoint="quiz_source", methods=["GET", "POST"]
-)
 @accepts_upload(1024 * 1024)  # a GIFT file of up to 400 kB, or pasted text
 @requires(TRAINERS)
 def quiz_source(slug, module_slug, locale):
@@ -222,4 +203,53 @@ def quiz_source(slug, module_slug, locale):
         errors=errors,
         current=current,
         content_dir=content_dir,
+    )
+
+
+def add_routes(bp: Blueprint) -> None:
+    """Add this module's pages to the blueprint (called once by the package's views)."""
+    bp.add_url_rule(
+        "/<slug>/modules/<module_slug>/quiz/<locale>", view_func=quiz, methods=["GET"], endpoint="quiz"
+    )
+    bp.add_url_rule(
+        "/<slug>/assessment/<locale>", view_func=quiz, methods=["GET"], defaults=ASSESSMENT, endpoint="quiz"
+    )
+    bp.add_url_rule(
+        "/<slug>/modules/<module_slug>/quiz/<locale>/question",
+        view_func=question,
+        methods=["GET", "POST"],
+        endpoint="question",
+    )
+    bp.add_url_rule(
+        "/<slug>/assessment/<locale>/question",
+        view_func=question,
+        methods=["GET", "POST"],
+        defaults=ASSESSMENT,
+        endpoint="question",
+    )
+    bp.add_url_rule(
+        "/<slug>/modules/<module_slug>/quiz/<locale>/questions/<qid>/delete",
+        view_func=delete_question,
+        methods=["POST"],
+        endpoint="delete_question",
+    )
+    bp.add_url_rule(
+        "/<slug>/assessment/<locale>/questions/<qid>/delete",
+        view_func=delete_question,
+        methods=["POST"],
+        defaults=ASSESSMENT,
+        endpoint="delete_question",
+    )
+    bp.add_url_rule(
+        "/<slug>/modules/<module_slug>/quiz/<locale>/source",
+        view_func=quiz_source,
+        methods=["GET", "POST"],
+        endpoint="quiz_source",
+    )
+    bp.add_url_rule(
+        "/<slug>/assessment/<locale>/source",
+        view_func=quiz_source,
+        methods=["GET", "POST"],
+        defaults=ASSESSMENT,
+        endpoint="quiz_source",
     )

@@ -1,6 +1,6 @@
 """Mentors' review pages: the queue across one's courses, and reviewing one submission."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from lms.accounts import services as accounts
 from lms.accounts.permissions import TRAINERS, requires
 from lms.authoring import reviews
-from lms.authoring.views.common import bp, ui_locale
+from lms.authoring.views.common import ui_locale
 from lms.core.downloads import send_download
 from lms.core.pagination import page_number, search_text
 from lms.courses import services as courses
@@ -17,7 +17,6 @@ from lms.extensions import db
 from lms.tasks import services as tasks
 
 
-@bp.get("/reviews")
 @requires(TRAINERS)
 def review_queue():
     """Practice-task submissions waiting for review across the mentor's courses, oldest first."""
@@ -81,7 +80,6 @@ def _review_page(slug, submission, module, *, blind, status=200):
     )
 
 
-@bp.route("/<slug>/reviews/<int:submission_id>", methods=["GET", "POST"])
 @requires(TRAINERS)
 def review(slug, submission_id):
     """Review one submission with the rubric; of two mentors deciding at once, the second is told."""
@@ -120,10 +118,20 @@ def review(slug, submission_id):
     return redirect(url_for("authoring.review_queue", blind="1" if blind else None), 303)
 
 
-@bp.get("/<slug>/reviews/<int:submission_id>/attachments/<int:attachment_id>")
 @requires(TRAINERS)
 def review_attachment(slug, submission_id, attachment_id):
     """Download an attachment of a submission the mentor may review."""
     submission, _module = reviews.submission_for(current_user, slug, submission_id) or abort(404)
     attachment = tasks.get_attachment(submission, attachment_id) or abort(404)
     return send_download(attachment.data, attachment.content_type, attachment.filename)
+
+
+def add_routes(bp: Blueprint) -> None:
+    """Add this module's pages to the blueprint (called once by the package's views)."""
+    bp.add_url_rule("/reviews", view_func=review_queue, methods=["GET"])
+    bp.add_url_rule("/<slug>/reviews/<int:submission_id>", view_func=review, methods=["GET", "POST"])
+    bp.add_url_rule(
+        "/<slug>/reviews/<int:submission_id>/attachments/<int:attachment_id>",
+        view_func=review_attachment,
+        methods=["GET"],
+    )

@@ -2,7 +2,7 @@
 
 `dashboard` (figures and exports), `cohorts` (cohorts and joining one), `managers` (what
 managers see, the audit trail) and `demographics` (the learner's optional answers) each
-add their routes with `register(bp)`; nothing is registered by importing a module.
+add their routes with `add_routes(bp)`; nothing is registered by importing a module.
 """
 
 from flask import Blueprint
@@ -12,4 +12,4 @@ from lms.reports.views import cohorts, dashboard, demographics, managers
 bp = Blueprint("reports", __name__, template_folder="../templates")
 
 for pages in (dashboard, cohorts, managers, demographics):
-    pages.register(bp)
+    pages.add_routes(bp)

@@ -142,7 +142,7 @@ def join_cohort():
     )
 
 
-def register(bp: Blueprint) -> None:
+def add_routes(bp: Blueprint) -> None:
     """Add the cohort routes to the reports blueprint."""
     bp.add_url_rule("/reports/cohorts", view_func=cohort_list, methods=["GET", "POST"])
     bp.add_url_rule("/reports/cohorts/<int:cohort_id>", view_func=cohort_detail, methods=["GET"])

@@ -107,7 +107,7 @@ def export_statements():
     )
 
 
-def register(bp: Blueprint) -> None:
+def add_routes(bp: Blueprint) -> None:
     """Add the dashboard and download routes to the reports blueprint."""
     bp.add_url_rule("/reports/", view_func=dashboard, methods=["GET"])
     bp.add_url_rule("/reports/live", view_func=live_attendance, methods=["GET"])

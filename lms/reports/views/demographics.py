@@ -42,7 +42,7 @@ def demographics():
     )
 
 
-def register(bp: Blueprint) -> None:
+def add_routes(bp: Blueprint) -> None:
     """Add the learner's demographics page and the privacy hooks to the reports blueprint."""
     bp.record_once(_register_privacy_hooks)
     bp.add_url_rule("/me/demographics", view_func=demographics, methods=["GET", "POST"])

@@ -61,7 +61,7 @@ def revoke(user_id):
     return redirect(url_for("reports.managers"), 303)
 
 
-def register(bp: Blueprint) -> None:
+def add_routes(bp: Blueprint) -> None:
     """Add the admin routes to the reports blueprint."""
     bp.add_url_rule("/reports/audit", view_func=audit, methods=["GET"])
     bp.add_url_rule("/reports/managers", view_func=managers, methods=["GET", "POST"])
