@@ -2,7 +2,6 @@
 completion checks they set off."""
 
 import csv
-import io
 from collections import defaultdict
 from datetime import datetime
 
@@ -25,6 +24,7 @@ from lms.cohorts.models import (
 )
 from lms.core.db import utcnow
 from lms.core.pagination import contains
+from lms.core.spreadsheet import CsvUploadError, csv_upload_reader
 from lms.courses import services as courses
 from lms.courses.models import Course
 from lms.extensions import db
@@ -171,17 +171,11 @@ def import_attendance(actor, session: LiveSession, data: bytes) -> int:
     """Apply an online tool's attendance CSV (username or e-mail, minutes), all or nothing."""
     if not may_take_roll(actor, session):
         raise NotAllowed(_("You do not take the roll of this session."))
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadRejected([(0, _("The file is larger than 1 MB."))])
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise UploadRejected(
-            [(line, _("This line is not UTF-8 text: save the file as CSV UTF-8."))]
-        ) from None
+        reader = csv_upload_reader(data, MAX_UPLOAD_BYTES)
+    except CsvUploadError as error:
+        raise UploadRejected([(error.line, error.message)]) from None
     rows: list[tuple[int, str, str]] = []
-    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         for row in reader:
             cells = [c.strip() for c in row]

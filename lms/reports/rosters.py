@@ -1,7 +1,6 @@
 """Cohort rosters: enrol the learners a manager lists in an uploaded CSV, all or nothing."""
 
 import csv
-import io
 from typing import IO
 
 import sqlalchemy as sa
@@ -10,6 +9,7 @@ from flask_babel import gettext as _
 from lms.accounts import services as accounts
 from lms.accounts.models import Membership, User
 from lms.core.security import canonical_key
+from lms.core.spreadsheet import CsvUploadError, csv_upload_reader
 from lms.extensions import db
 from lms.reports.cohorts import CohortView, add_members, get_cohort
 from lms.reports.errors import ReportError
@@ -33,16 +33,10 @@ def read_roster(data: bytes) -> list[tuple[int, str]]:
 
     Raise UploadRejected when the file itself cannot be read.
     """
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadRejected([(0, _("The file is larger than 1 MB."))])
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise UploadRejected(
-            [(line, _("This line is not UTF-8 text: save the file as CSV UTF-8."))]
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+        reader = csv_upload_reader(data, MAX_UPLOAD_BYTES)
+    except CsvUploadError as error:
+        raise UploadRejected([(error.line, error.message)]) from None
     entries: list[tuple[int, str]] = []
     first = True
     try:
