@@ -1,7 +1,7 @@
 """Lesson page requests per second against a bare Flask page, under the same gunicorn settings.
 
-    scripts/with_postgres.py .venv/bin/python bench/lesson_page.py [--mix] [--readers 20]
-        [--seconds 5] [--rounds 3]
+    scripts/with_postgres.py .venv/bin/python bench/lesson_page.py [--mix [--compare]]
+        [--readers 20] [--seconds 5] [--rounds 3]
 
 Starts two gunicorn servers with deploy/gunicorn.conf.py and the same workers and threads: the
 app on a fresh PostgreSQL database (shipped courses, one enrolled learner, signed in), and
@@ -14,11 +14,16 @@ the bare page of:
   enrolled in every course with no module locked, reading every lesson of every course, all in
   English then all in Arabic (the language cookie), a new lesson on every request, so that
   every request moves the learner's place in the course (a write) (target: 0.2x), after a
-  10 s warm-up of the same rotation (each process renders each lesson's shared part once).
+  10 s warm-up of the same rotation (each process renders each lesson's shared part once);
+- with --mix --compare, the same mixed load on two more app servers, each with one speed-up of
+  lms.core.db switched off (LMS_DB_DIRECT_QUERIES=false, LMS_DB_LAZY_BEGIN=false), in the same
+  interleaved rounds, and what each speed-up gains: the mix with it over the mix without it.
+  Rule (issue 16): a speed-up stays only if it gains at least 10 % there.
 Not a timed test: the figures depend on the machine.
 """
 
 import argparse
+import contextlib
 import itertools
 import os
 import re
@@ -42,6 +47,9 @@ TARGET = 0.35
 MIX_TARGET = 0.2
 LANGUAGES = ("en", "ar")
 MIX_WARM_UP = 10  # seconds
+# The speed-ups of lms.core.db measured by --compare: name -> the setting that switches it off.
+SWITCHES = {"direct_queries": "DB_DIRECT_QUERIES", "lazy_begin": "DB_LAZY_BEGIN"}
+KEEP_GAIN = 0.10
 
 # wrk's script for the mixed load: request k (over every thread) goes to learner k mod L, who
 # reads the next (lesson, language) of the rotation; answers other than 200 are counted.
@@ -166,11 +174,13 @@ def measure(
     rounds: int,
     connections: int,
     mix: Mix | None = None,
+    variants: dict[str, str] | None = None,
 ) -> dict:
     """Interleave rounds of the pages; return the medians and the ratios to the bare page.
 
     "lesson" is the signed-in learner's warm page (the target's); "visitor" the same lesson
-    read without an account (lessons are public); "mix" the mixed load, when asked for.
+    read without an account (lessons are public); "mix" the mixed load, when asked for;
+    "mix_without_<name>" the mixed load on each of the variants' servers (name -> lesson URL).
     """
     load = load_wrk if shutil.which("wrk") else load_python
     pages = {
@@ -180,6 +190,8 @@ def measure(
     }
     if mix is not None:
         pages["mix"] = (lesson_url, None, mix)
+        for name, url in (variants or {}).items():
+            pages[f"mix_without_{name}"] = (url, None, mix)
     results: dict[str, list[dict]] = {name: [] for name in pages}
     for url, cookies, rotation in pages.values():  # warm up
         # The mix's rotation long enough for each worker to have read every lesson once: a
@@ -228,15 +240,21 @@ def run(
     threads: int,
     connections: int,
     readers: int = 0,
+    compare: bool = False,
 ):
-    """Start both servers on a seeded database and measure."""
+    """Start both servers (and with compare, one per speed-up switched off) and measure."""
     # Pages only, no limited route: no shared limiter store needed (gunicorn refuses memory:// with
     # several workers while limits are on); every reader signs in from this one address.
     env = harness.server_environment(site_url, instance, RATELIMIT_ENABLED="false")
     with (
         harness.Gunicorn(env, workers=workers, threads=threads) as app_server,
         harness.Gunicorn(env, app="bench.bare_app:app", workers=workers, threads=threads) as bare_server,
+        contextlib.ExitStack() as stack,
     ):
+        variants = {}
+        for name, setting in SWITCHES.items() if compare else ():
+            server = harness.Gunicorn({**env, f"LMS_{setting}": "false"}, workers=workers, threads=threads)
+            variants[name] = stack.enter_context(server).url + LESSON
         browser = harness.Browser(app_server.url)
         assert browser.sign_in("load-001").status == 303
         page = browser.get("/courses/civil-society/")
@@ -263,6 +281,7 @@ def run(
             rounds=rounds,
             connections=connections,
             mix=mix,
+            variants=variants,
         )
     print(
         f"lesson page (signed-in learner): {result['lesson']['per_second']:.0f} requests/s, "
@@ -279,6 +298,16 @@ def run(
             f"mixed load (every lesson, en/ar):  {result['mix']['per_second']:.0f} requests/s, "
             f"p50 {result['mix']['p50_ms']:.1f} ms, p99 {result['mix']['p99_ms']:.1f} ms "
             f"({result['mix_ratio']:.2f}x bare: {verdict} the {MIX_TARGET}x target)"
+        )
+    for name, setting in SWITCHES.items() if variants else ():
+        without = result[f"mix_without_{name}"]
+        gain = result["mix"]["per_second"] / without["per_second"] - 1
+        result[f"gain_{name}"] = gain
+        verdict = "keep" if gain >= KEEP_GAIN else "remove"
+        print(
+            f"mixed load, LMS_{setting}=false: {without['per_second']:.0f} requests/s, "
+            f"p50 {without['p50_ms']:.1f} ms, p99 {without['p99_ms']:.1f} ms; {name} gains {gain:+.1%} "
+            f"(ratio with/without {1 + gain:.2f}: {verdict}, the rule is >= {KEEP_GAIN:.0%})"
         )
     print(
         f"bare Flask page:                 {result['bare']['per_second']:.0f} requests/s, "
@@ -302,6 +331,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--mix", action="store_true", help="also the mixed load of many learners")
     parser.add_argument("--readers", type=int, default=20, help="learners in the mixed load")
+    parser.add_argument(
+        "--compare", action="store_true", help="with --mix: also each speed-up of lms.core.db switched off"
+    )
     args = parser.parse_args()
     server = os.environ.get("LMS_TEST_DATABASE_URL", "")
     if not server.startswith("postgresql"):
@@ -321,6 +353,7 @@ def main() -> int:
                 threads=args.threads,
                 connections=args.connections,
                 readers=readers,
+                compare=args.compare and bool(readers),
             )
         finally:
             harness.drop_database(server, name)

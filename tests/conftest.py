@@ -22,6 +22,7 @@ from lms.extensions import jobs, limiter
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"
 IS_POSTGRES = os.environ.get("LMS_TEST_DATABASE_URL", "").startswith("postgresql")
+ARABIC_LETTERS = re.compile("[\u0621-\u064a]")
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -138,6 +139,7 @@ class ArabicCatalog:
         assert isinstance(catalog, Translations), "the Arabic catalog is not compiled"
         text = catalog.gettext(message)
         assert text != message, f"not translated into Arabic: {message!r}"
+        assert ARABIC_LETTERS.search(text), f"the Arabic for {message!r} has no Arabic letter: {text!r}"
         return text
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -60,8 +61,17 @@ _READ_ONLY = ("SELECT", "BEGIN", "SAVEPOINT", "RELEASE")
 _LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b", re.IGNORECASE)
 
 
-def configure_engine_events(engine: sa.Engine) -> None:
-    """Note which transactions write; begin them lazily (on SQLite: IMMEDIATE, before writing)."""
+def _setting(name: str) -> bool:
+    """Read one of the switches of config.py (on when there is no app, as in the defaults)."""
+    return not has_app_context() or bool(current_app.config.get(name, True))
+
+
+def configure_engine_events(engine: sa.Engine, *, lazy_begin: bool | None = None) -> None:
+    """Note which transactions write; begin them lazily (on SQLite: IMMEDIATE, before writing).
+
+    On PostgreSQL, lazy_begin (default: the app's DB_LAZY_BEGIN) runs plain reads in autocommit;
+    off, every transaction begins at its first statement, as psycopg does by default.
+    """
 
     @sa.event.listens_for(engine, "checkout")
     def _on_checkout(_dbapi_connection, record, _proxy):
@@ -73,7 +83,7 @@ def configure_engine_events(engine: sa.Engine) -> None:
             conn.info[_WROTE] = True
 
     if engine.dialect.name == "postgresql":
-        _configure_postgresql(engine)
+        _configure_postgresql(engine, _setting("DB_LAZY_BEGIN") if lazy_begin is None else lazy_begin)
     if engine.dialect.name != "sqlite":
         return
 
@@ -113,7 +123,7 @@ def _sqlite_needs_transaction(statement: str, context) -> bool:
     return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
 
 
-def _configure_postgresql(engine: sa.Engine) -> None:
+def _configure_postgresql(engine: sa.Engine, lazy_begin: bool) -> None:
     """Plain reads outside transactions, BEGIN sent before anything else, a ping only when needed.
 
     Under READ COMMITTED (PostgreSQL's default, and ours) every statement reads its own snapshot,
@@ -128,12 +138,13 @@ def _configure_postgresql(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect_postgresql(dbapi_connection, _record):
-        dbapi_connection.autocommit = True
+        dbapi_connection.autocommit = lazy_begin
         # PostgreSQL's JIT compiles a costly query (a report over every learner) to machine
         # code before running it: seconds spent for queries that run in about as long.
         dbapi_connection.execute("SET jit = off")
+        if not lazy_begin:
+            dbapi_connection.commit()
 
-    @sa.event.listens_for(engine, "before_cursor_execute")
     def _begin_before_more_than_reading(conn, cursor, statement, *_args):
         dbapi_connection = cursor.connection
         if (
@@ -151,6 +162,9 @@ def _configure_postgresql(engine: sa.Engine) -> None:
             except dbapi_connection.Error as error:  # as SQLAlchemy's: a lost server answers 503
                 raise as_sqlalchemy_error(conn, error, "BEGIN", {}, cursor) from error
 
+    if lazy_begin:
+        sa.event.listen(engine, "before_cursor_execute", _begin_before_more_than_reading)
+
     @sa.event.listens_for(engine, "checkout")
     def _check_alive(dbapi_connection, _record, _proxy):
         # Instead of a "SELECT 1" round trip on every checkout: a pooled connection has nothing to
@@ -159,7 +173,8 @@ def _configure_postgresql(engine: sa.Engine) -> None:
         if dbapi_connection.closed:
             raise sa.exc.DisconnectionError("the connection was closed")
         if (
-            not dbapi_connection.autocommit
+            lazy_begin
+            and not dbapi_connection.autocommit
             and dbapi_connection.info.transaction_status == TransactionStatus.IDLE
         ):
             # SQLAlchemy put back the default level after an explicit isolation_level option.
@@ -254,7 +269,12 @@ class DirectQuery:
         return prepared
 
     def rows(self, session, params: dict) -> list[tuple]:
-        """Run the query in the session's transaction; return its rows as tuples."""
+        """Run the query in the session's transaction; return its rows as tuples.
+
+        With the app's DB_DIRECT_QUERIES off, the session runs it the usual way (same rows).
+        """
+        if not _setting("DB_DIRECT_QUERIES"):
+            return [tuple(row) for row in session.execute(self.statement, params)]
         connection = session.connection()
         dialect = connection.dialect
         compiled, processors = self._compiled(dialect)
