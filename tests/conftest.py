@@ -124,6 +124,18 @@ def _fresh_state(request):
     yield
 
 
+# The per-process caches of pages' data: course outlines (lms.courses.outline) and the header and
+# footer (lms.core.chrome). A query-count test empties them to count a cold page as well, so that
+# an N+1 behind a cache is caught (tests/core/test_request_costs.py checks pages fill them).
+PAGE_CACHES = ("tamkeen-course-outlines", "tamkeen-chrome")
+
+
+def cold_caches(app) -> None:
+    """Empty the per-process page caches, as in a worker that has just started."""
+    for name in PAGE_CACHES:
+        app.extensions.pop(name, None)
+
+
 class ArabicCatalog:
     """The compiled Arabic catalog, read when first used (the app fixture compiles it first).
 

@@ -6,8 +6,12 @@ import sqlalchemy as sa
 from lms.accounts.models import Organisation
 from lms.core import sessions
 from lms.core.db import configure_engine_events, end_read_only_transaction, server_transaction_open
+from lms.courses import services as course_services
 from lms.extensions import db as _db
+from tests.conftest import PAGE_CACHES, cold_caches
 from tests.core.postgres_support import terminate_backend
+from tests.courses.course_builder import write_course
+from tests.courses.test_learner_path import count_queries
 
 
 def _sets_cookie(response) -> bool:
@@ -164,3 +168,67 @@ def test_a_write_after_the_server_left_fails_as_sqlalchemys_error(app):
             connection.execute(sa.update(Organisation).values(country="LB").where(Organisation.id == -1))
         assert raised.value.connection_invalidated
     engine.dispose()
+
+
+# Query counts on cold caches too: a page's data read once per process (outlines, chrome) would hide
+# an N+1 from a count taken only on warm caches.
+
+PAGES = ["/courses/", "/courses/{slug}/", "/courses/{slug}/module-1/m1-lesson-2", "/me/"]
+
+
+@pytest.fixture
+def learner(make_user, auth):
+    user = make_user(username="cold-learner")
+    auth.login("cold-learner")
+    return user
+
+
+def _course_read(client, tmp_path, slug: str, lessons: int) -> None:
+    """Import a course of two modules of `lessons` lessons; the learner enrols and does module 1."""
+    course_services.import_path(write_course(tmp_path / slug, slug=slug, lessons_per_module=lessons))
+    client.post_form(f"/courses/{slug}/enroll", token_from=f"/courses/{slug}/")
+    for n in range(1, lessons + 1):
+        path = f"/courses/{slug}/module-1/m1-lesson-{n}"
+        client.post_form(f"{path}/done", token_from=path)
+
+
+def _count(client, url: str) -> int:
+    with count_queries() as statements:
+        assert client.get(url).status_code == 200
+    return len(statements)
+
+
+def test_the_caches_emptied_for_cold_counts_are_the_ones_pages_fill(app, client, db, learner, tmp_path):
+    _course_read(client, tmp_path, "cold-fill", 2)
+    cold_caches(app)
+    assert client.get("/courses/cold-fill/module-1/m1-lesson-1").status_code == 200
+    for name in PAGE_CACHES:
+        assert app.extensions.get(name), f"{name} is no longer where pages cache their data"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_query_counts_do_not_grow_with_the_course_on_cold_caches_either(
+    app, client, db, learner, tmp_path, path
+):
+    counts = {}
+    for lessons in (2, 25):  # 2 modules x 2 = 4 lessons vs 2 x 25 = 50
+        slug = f"cold-{lessons}"
+        _course_read(client, tmp_path, slug, lessons)
+        url = path.format(slug=slug)
+        client.get(url)
+        cold_caches(app)
+        counts[lessons, "cold"] = _count(client, url)
+        counts[lessons, "warm"] = _count(client, url)
+    assert counts[2, "cold"] == counts[25, "cold"], counts
+    assert counts[2, "warm"] == counts[25, "warm"], counts
+
+
+def test_a_signed_in_lesson_page_reads_a_fixed_few_times_on_cold_caches(app, client, db, learner, tmp_path):
+    _course_read(client, tmp_path, "cold-lesson", 2)
+    lesson = "/courses/cold-lesson/module-1/m1-lesson-1"
+    client.get(lesson)  # remembered as the last lesson read: the counted reads write nothing
+    cold_caches(app)
+    # Session and user; the course's version with the learner's progress; then, once per process,
+    # the outline (course, modules with lessons, image sizes) and the lesson's text.
+    assert _count(client, lesson) == 6
+    assert _count(client, lesson) == 2  # warm: session and user, the course with progress
