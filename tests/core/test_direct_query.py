@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from lms.accounts.models import Role, User
-from lms.core.db import DirectQuery
+from lms.core.engine import DirectQuery
 from tests.core.postgres_support import terminate_backend
 
 USERS = sa.select(User.id, User.username, User.role, User.is_discreet, User.created_at, User.locale).where(
@@ -62,3 +62,22 @@ def test_a_lost_connection_is_invalidated_like_any_other(app):
             DirectQuery(USERS).rows(session, {"pattern": "x"})
         assert raised.value.connection_invalidated
     engine.dispose()
+
+
+def test_switched_off_the_session_runs_the_query_with_the_same_rows(app, db, make_user, monkeypatch):
+    # DB_DIRECT_QUERIES=false (bench/lesson_page.py --compare measures what the direct path gives).
+    make_user(username="direct-switch", locale="ar")
+    statements = []
+
+    def listener(_conn, clauseelement, *_args):
+        statements.append(clauseelement)
+
+    sa.event.listen(db.engine, "before_execute", listener)
+    try:
+        direct = DirectQuery(USERS).rows(db.session, {"pattern": "direct-switch"})
+        assert statements == []  # straight to the cursor: SQLAlchemy's execute is not involved
+        monkeypatch.setitem(app.config, "DB_DIRECT_QUERIES", False)
+        assert DirectQuery(USERS).rows(db.session, {"pattern": "direct-switch"}) == direct
+        assert len(statements) == 1 and len(direct) == 1
+    finally:
+        sa.event.remove(db.engine, "before_execute", listener)

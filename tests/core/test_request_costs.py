@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from lms.accounts.models import Organisation
 from lms.core import sessions
-from lms.core.db import configure_engine_events, end_read_only_transaction, server_transaction_open
+from lms.core.engine import configure_engine_events, end_read_only_transaction, server_transaction_open
 from lms.courses import services as course_services
 from lms.extensions import db as _db
 from tests.conftest import PAGE_CACHES, cold_caches
@@ -117,6 +117,18 @@ def test_locking_reads_and_server_side_cursors_run_in_a_transaction(app):
         )
         assert [row[0] for row in result] == [1, 2, 3, 4, 5]  # DECLARE needs a transaction
         connection.rollback()
+
+
+def test_without_the_lazy_begin_every_transaction_begins_at_its_first_statement(app):
+    # DB_LAZY_BEGIN=false (bench/lesson_page.py --compare measures what the lazy BEGIN gives).
+    _postgresql_engine(app)
+    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    configure_engine_events(engine, lazy_begin=False)
+    with engine.connect() as connection:
+        connection.execute(sa.select(sa.literal(1)))
+        assert _status(connection) == "INTRANS"
+        assert connection.scalar(sa.text("SHOW jit")) == "off"
+    engine.dispose()
 
 
 def test_a_pooled_connection_is_checked_without_a_round_trip_and_replaced_when_its_server_left(
