@@ -244,3 +244,21 @@ def test_a_signed_in_lesson_page_reads_a_fixed_few_times_on_cold_caches(app, cli
     # the outline (course, modules with lessons, image sizes) and the lesson's text.
     assert _count(client, lesson) == 6
     assert _count(client, lesson) == 2  # warm: session and user, the course with progress
+
+
+def test_the_reports_dashboard_needs_as_many_queries_for_many_learners_on_cold_caches(
+    app, client, db, auth, make_user, tmp_path
+):
+    make_user(role="admin", username="cold-admin")
+    auth.login("cold-admin")
+    course_services.import_path(write_course(tmp_path / "cold-report", slug="cold-report"))
+    course = course_services.get_course("cold-report")
+    counts = []
+    for learners in (1, 25):
+        for _ in range(learners):
+            course_services.enroll(make_user(), course)
+        db.session.flush()
+        cold_caches(app)
+        counts.append(_count(client, "/reports/"))
+        counts.append(_count(client, "/reports/"))  # warm
+    assert counts[0] == counts[2] and counts[1] == counts[3], counts
