@@ -30,11 +30,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'tamkeen.sqlite3'}")
     # No pool_pre_ping: lms.core.db checks a pooled PostgreSQL connection without a round trip.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
-    # Two speed-ups of lms.core.db, each switchable so that what it gives can be measured
-    # (bench/lesson_page.py --mix --compare): the hot queries handed straight to the DBAPI cursor
-    # (DirectQuery), and on PostgreSQL plain reads in autocommit with BEGIN sent lazily.
+    # The hot queries handed straight to the DBAPI cursor (lms.core.engine.DirectQuery); false
+    # runs them through the session, to measure what that gives (bench/lesson_page.py --compare).
     DB_DIRECT_QUERIES = _env_bool("DB_DIRECT_QUERIES", True)
-    DB_LAZY_BEGIN = _env_bool("DB_LAZY_BEGIN", True)
     INSTANCE_PATH = str(INSTANCE_DIR)
 
     # Sessions: signed cookie holding only a server-side session id (revocable).

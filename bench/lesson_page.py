@@ -15,9 +15,9 @@ the bare page of:
   English then all in Arabic (the language cookie), a new lesson on every request, so that
   every request moves the learner's place in the course (a write) (target: 0.2x), after a
   10 s warm-up of the same rotation (each process renders each lesson's shared part once);
-- with --mix --compare, the same mixed load on two more app servers, each with one speed-up of
-  lms.core.db switched off (LMS_DB_DIRECT_QUERIES=false, LMS_DB_LAZY_BEGIN=false), in the same
-  interleaved rounds, and what each speed-up gains: requests per second with it over without it,
+- with --mix --compare, the same mixed load on one more app server per speed-up of
+  lms.core.engine, with it switched off (LMS_DB_DIRECT_QUERIES=false), in the same interleaved
+  rounds, and what each speed-up gains: requests per second with it over without it,
   and CPU time a request (app server and PostgreSQL, from /proc) without it over with it. Rule
   (issue 16): a speed-up stays only if it gains at least 10 % there; the verdict printed reads the
   CPU figure, which other work on a shared machine distorts far less than requests per second.
@@ -49,8 +49,8 @@ TARGET = 0.35
 MIX_TARGET = 0.2
 LANGUAGES = ("en", "ar")
 MIX_WARM_UP = 10  # seconds
-# The speed-ups of lms.core.db measured by --compare: name -> the setting that switches it off.
-SWITCHES = {"direct_queries": "DB_DIRECT_QUERIES", "lazy_begin": "DB_LAZY_BEGIN"}
+# The speed-ups of lms.core.engine measured by --compare: name -> the setting that switches it off.
+SWITCHES = {"direct_queries": "DB_DIRECT_QUERIES"}
 KEEP_GAIN = 0.10
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -397,7 +397,7 @@ def main() -> int:
     parser.add_argument("--mix", action="store_true", help="also the mixed load of many learners")
     parser.add_argument("--readers", type=int, default=20, help="learners in the mixed load")
     parser.add_argument(
-        "--compare", action="store_true", help="with --mix: also each speed-up of lms.core.db switched off"
+        "--compare", action="store_true", help="with --mix: also each speed-up of lms.core.engine switched off"
     )
     args = parser.parse_args()
     server = os.environ.get("LMS_TEST_DATABASE_URL", "")

@@ -1,17 +1,15 @@
 """How the engine talks to the database driver, beneath SQLAlchemy: the code that relies on internals.
 
-Two speed-ups measured on the mixed lesson-page load (bench/lesson_page.py --mix --compare), each
-with a switch in config.py to turn it off:
-- on PostgreSQL, plain reads run in autocommit and BEGIN is sent lazily, before the first statement
-  that is more than a plain SELECT (DB_LAZY_BEGIN);
-- DirectQuery, the queries every page runs handed straight to the DBAPI cursor (DB_DIRECT_QUERIES).
-Also here: SQLite's BEGIN IMMEDIATE before writing, the pooled connection's check without a round
-trip, and the end of read-only transactions. They rely on behaviour of SQLAlchemy and psycopg
-that tests/core/test_engine_internals.py pins; pyproject.toml caps both libraries below their next
-minor version, so an upgrade runs those tests first.
+DirectQuery, the queries every page runs handed straight to the DBAPI cursor, is measured on the
+mixed lesson-page load (bench/lesson_page.py --mix --compare) against the switch that turns it off
+(DB_DIRECT_QUERIES in config.py). Also here: SQLite's BEGIN IMMEDIATE before writing, the pooled
+PostgreSQL connection's check without a round trip, and the end of read-only transactions. They
+rely on behaviour of SQLAlchemy and psycopg that tests/core/test_engine_internals.py pins;
+pyproject.toml caps both libraries below their next minor version, so an upgrade runs those tests
+first. (PostgreSQL reads in autocommit with a lazy BEGIN were measured too, and gained nothing
+there: removed.)
 """
 
-import re
 import select
 from types import SimpleNamespace
 
@@ -21,8 +19,6 @@ from flask import current_app, has_app_context
 _WROTE = "tamkeen-wrote"
 # Statements that change nothing: a transaction of only these may end with COMMIT.
 _READ_ONLY = ("SELECT", "BEGIN", "SAVEPOINT", "RELEASE")
-# A SELECT that locks rows holds them only inside a transaction.
-_LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b", re.IGNORECASE)
 
 
 def _setting(name: str) -> bool:
@@ -30,12 +26,8 @@ def _setting(name: str) -> bool:
     return not has_app_context() or bool(current_app.config.get(name, True))
 
 
-def configure_engine_events(engine: sa.Engine, *, lazy_begin: bool | None = None) -> None:
-    """Note which transactions write; begin them lazily (on SQLite: IMMEDIATE, before writing).
-
-    On PostgreSQL, lazy_begin (default: the app's DB_LAZY_BEGIN) runs plain reads in autocommit;
-    off, every transaction begins at its first statement, as psycopg does by default.
-    """
+def configure_engine_events(engine: sa.Engine) -> None:
+    """Note which transactions write; on SQLite begin them IMMEDIATE, before writing."""
 
     @sa.event.listens_for(engine, "checkout")
     def _on_checkout(_dbapi_connection, record, _proxy):
@@ -47,7 +39,7 @@ def configure_engine_events(engine: sa.Engine, *, lazy_begin: bool | None = None
             conn.info[_WROTE] = True
 
     if engine.dialect.name == "postgresql":
-        _configure_postgresql(engine, _setting("DB_LAZY_BEGIN") if lazy_begin is None else lazy_begin)
+        _configure_postgresql(engine)
     if engine.dialect.name != "sqlite":
         return
 
@@ -64,8 +56,8 @@ def configure_engine_events(engine: sa.Engine, *, lazy_begin: bool | None = None
     def _begin_immediate_before_writing(conn, cursor, statement, _parameters, context, _many):
         # SQLite has one writer at a time. A transaction begun DEFERRED that reads, then writes,
         # fails at once with "database is locked" when another wrote in between (the wait of
-        # busy_timeout does not apply to that upgrade): a double click became a 503. So, as on
-        # PostgreSQL, plain reads run on their own, and the transaction begins IMMEDIATE (taking
+        # busy_timeout does not apply to that upgrade): a double click became a 503. So plain
+        # reads run on their own, and the transaction begins IMMEDIATE (taking
         # the write lock, waiting for it up to busy_timeout) before the first statement that
         # writes, opens a savepoint or reads to update (with_for_update, which SQLite's SQL
         # drops). Writers queue instead of failing; what they read after BEGIN is current.
@@ -87,47 +79,15 @@ def _sqlite_needs_transaction(statement: str, context) -> bool:
     return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
 
 
-def _configure_postgresql(engine: sa.Engine, lazy_begin: bool) -> None:
-    """Plain reads outside transactions, BEGIN sent before anything else, a ping only when needed.
-
-    Under READ COMMITTED (PostgreSQL's default, and ours) every statement reads its own snapshot,
-    inside a transaction or not: a plain SELECT gains nothing from BEGIN and COMMIT but two round
-    trips. So connections run in autocommit mode, and BEGIN is sent just before the first
-    statement that is not a plain SELECT (a write, a savepoint, a SELECT ... FOR UPDATE, a
-    server-side cursor): from there on everything is one transaction, committed or rolled back
-    as before. A page that only reads sends its SELECTs and nothing else.
-    """
-    from psycopg import ServerCursor
-    from psycopg.pq import TransactionStatus
+def _configure_postgresql(engine: sa.Engine) -> None:
+    """No JIT, and a ping only when a pooled connection's server may have gone."""
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect_postgresql(dbapi_connection, _record):
-        dbapi_connection.autocommit = lazy_begin
         # PostgreSQL's JIT compiles a costly query (a report over every learner) to machine
         # code before running it: seconds spent for queries that run in about as long.
         dbapi_connection.execute("SET jit = off")
-        if not lazy_begin:
-            dbapi_connection.commit()
-
-    def _begin_before_more_than_reading(conn, cursor, statement, *_args):
-        dbapi_connection = cursor.connection
-        if (
-            dbapi_connection.autocommit
-            and conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT"  # asked for
-            and dbapi_connection.info.transaction_status == TransactionStatus.IDLE
-            and (
-                isinstance(cursor, ServerCursor)  # DECLARE needs a transaction
-                or statement.lstrip()[:6].upper() != "SELECT"
-                or ("FOR" in statement.upper() and _LOCKING.search(statement))
-            )
-        ):
-            try:
-                dbapi_connection.execute("BEGIN")
-            except dbapi_connection.Error as error:  # as SQLAlchemy's: a lost server answers 503
-                raise as_sqlalchemy_error(conn, error, "BEGIN", {}, cursor) from error
-
-    if lazy_begin:
-        sa.event.listen(engine, "before_cursor_execute", _begin_before_more_than_reading)
+        dbapi_connection.commit()
 
     @sa.event.listens_for(engine, "checkout")
     def _check_alive(dbapi_connection, _record, _proxy):
@@ -136,13 +96,6 @@ def _configure_postgresql(engine: sa.Engine, lazy_begin: bool) -> None:
         # and closes it). Only then is it pinged, and dropped for a new one if the ping fails.
         if dbapi_connection.closed:
             raise sa.exc.DisconnectionError("the connection was closed")
-        if (
-            lazy_begin
-            and not dbapi_connection.autocommit
-            and dbapi_connection.info.transaction_status == TransactionStatus.IDLE
-        ):
-            # SQLAlchemy put back the default level after an explicit isolation_level option.
-            dbapi_connection.autocommit = True
         poller = select.poll()
         poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLPRI)
         if not poller.poll(0):
@@ -160,8 +113,7 @@ def end_read_only_transaction(session) -> None:
 
     Both end a read-only transaction alike, but psycopg forgets its prepared statements on every
     ROLLBACK: committing lets the queries every page runs stay prepared on each pooled connection.
-    When only plain reads ran on PostgreSQL nothing was begun (see _configure_postgresql), and the
-    rollback that follows sends nothing either.
+    On SQLite, when only plain reads ran nothing was begun, and the rollback sends nothing either.
     """
     if not session.in_transaction() or session.new or session.dirty or session.deleted:
         return
@@ -174,7 +126,8 @@ def end_read_only_transaction(session) -> None:
 def server_transaction_open(connection: sa.Connection) -> bool:
     """Tell whether the database holds a transaction open for this connection.
 
-    On either engine only once something more than a plain SELECT has run.
+    On SQLite only once something more than a plain SELECT has run; on PostgreSQL from the first
+    statement.
     """
     dbapi_connection = connection.connection.dbapi_connection
     if connection.dialect.name == "sqlite":

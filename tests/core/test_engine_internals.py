@@ -5,6 +5,7 @@ these tests (on SQLite and on PostgreSQL) first. Each test uses the library dire
 """
 
 import enum
+import select
 from datetime import UTC, datetime
 
 import pytest
@@ -103,7 +104,7 @@ def test_a_drivers_error_becomes_sqlalchemys_with_the_invalidated_flag():
     assert isinstance(error, sa.exc.OperationalError) and error.connection_invalidated
 
 
-# The lazy BEGIN on PostgreSQL: psycopg in autocommit mode, transactions begun by hand -------------
+# psycopg: what DirectQuery, the checkout check and server_transaction_open use -----------------
 
 
 @pytest.fixture
@@ -114,44 +115,24 @@ def psycopg_connection(app):
     import psycopg
 
     dsn = sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = psycopg.connect(dsn, autocommit=True)
+    connection = psycopg.connect(dsn)
     yield connection
     connection.close()
 
 
-def test_in_autocommit_an_explicit_begin_opens_a_transaction_that_commit_and_rollback_end(psycopg_connection):
+def test_a_psycopg_cursor_takes_sqlalchemys_sql_and_gives_tuples(psycopg_connection):
     from psycopg.pq import TransactionStatus
 
     connection = psycopg_connection
-    connection.execute("SELECT 1")
-    assert connection.info.transaction_status == TransactionStatus.IDLE  # nothing begun for a read
-    connection.execute("BEGIN")
-    connection.execute("CREATE TEMPORARY TABLE pinned (x int)")
-    assert connection.info.transaction_status == TransactionStatus.INTRANS
-    connection.commit()  # sends COMMIT although the connection is in autocommit mode
+    compiled = sa.select(sa.bindparam("name", type_=sa.String)).compile(dialect=postgresql.psycopg.dialect())
     assert connection.info.transaction_status == TransactionStatus.IDLE
-    connection.execute("BEGIN")
-    connection.execute("INSERT INTO pinned VALUES (1)")
-    connection.rollback()  # sends ROLLBACK likewise
-    assert connection.info.transaction_status == TransactionStatus.IDLE
-    assert connection.execute("SELECT count(*) FROM pinned").fetchone() == (0,)
-    connection.autocommit = False  # settable between transactions (the checkout puts it back)
-    connection.autocommit = True
-
-
-def test_sqlalchemys_psycopg_dialect_streams_results_through_a_server_cursor(app):
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    if not url.startswith("postgresql"):
-        pytest.skip("psycopg's behaviour needs a PostgreSQL server (the PostgreSQL run has one)")
-    from psycopg import ServerCursor
-
-    engine = sa.create_engine(url)
-    cursors = []
-    sa.event.listen(engine, "before_cursor_execute", lambda _c, cursor, *_a: cursors.append(cursor))
-    with engine.connect() as connection:
-        rows = connection.execution_options(stream_results=True).execute(sa.select(sa.literal(1))).all()
-    with engine.connect() as connection:
-        isolation = connection.execution_options(isolation_level="AUTOCOMMIT").get_execution_options()
-    assert rows == [(1,)] and isinstance(cursors[-1], ServerCursor)
-    assert isolation["isolation_level"] == "AUTOCOMMIT"  # how an explicit AUTOCOMMIT is recognised
-    engine.dispose()
+    cursor = connection.cursor()
+    cursor.execute(compiled.string, {"name": "x"})  # a dict for pyformat parameters
+    assert cursor.fetchall() == [("x",)]  # plain tuples, as DirectQuery returns them
+    cursor.close()
+    assert connection.info.transaction_status == TransactionStatus.INTRANS  # begun by the driver
+    connection.rollback()
+    # What the checkout check looks at: a healthy idle connection is open and has nothing to read.
+    poller = select.poll()
+    poller.register(connection.fileno(), select.POLLIN | select.POLLPRI)
+    assert not connection.closed and poller.poll(0) == []

@@ -1,11 +1,11 @@
-"""Work saved on every request: the cookie re-sent once a minute, no BEGIN/COMMIT or ping for plain reads."""
+"""Work saved on every request: the cookie re-sent once a minute, no ping, few queries (cold and warm)."""
 
 import pytest
 import sqlalchemy as sa
 
 from lms.accounts.models import Organisation
 from lms.core import sessions
-from lms.core.engine import configure_engine_events, end_read_only_transaction, server_transaction_open
+from lms.core.engine import configure_engine_events, end_read_only_transaction
 from lms.courses import services as course_services
 from lms.extensions import db as _db
 from tests.conftest import PAGE_CACHES, cold_caches
@@ -83,18 +83,6 @@ def _status(connection: sa.Connection) -> str:
     return connection.connection.dbapi_connection.info.transaction_status.name
 
 
-def test_plain_reads_begin_nothing_and_a_write_begins_a_transaction(app):
-    engine = _postgresql_engine(app)
-    with engine.connect() as connection:
-        connection.execute(sa.select(sa.literal(1)))
-        assert _status(connection) == "IDLE"  # no BEGIN, and so no COMMIT to send
-        assert not server_transaction_open(connection)
-        connection.execute(sa.insert(Organisation).values(name="Lazy begin", country="LB"))
-        assert _status(connection) == "INTRANS"
-        connection.rollback()
-        assert connection.scalar(sa.select(sa.func.count()).where(Organisation.name == "Lazy begin")) == 0
-
-
 def test_writes_after_reads_are_still_one_transaction(app):
     engine = _postgresql_engine(app)
     with engine.connect() as connection:
@@ -119,18 +107,6 @@ def test_locking_reads_and_server_side_cursors_run_in_a_transaction(app):
         connection.rollback()
 
 
-def test_without_the_lazy_begin_every_transaction_begins_at_its_first_statement(app):
-    # DB_LAZY_BEGIN=false (bench/lesson_page.py --compare measures what the lazy BEGIN gives).
-    _postgresql_engine(app)
-    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-    configure_engine_events(engine, lazy_begin=False)
-    with engine.connect() as connection:
-        connection.execute(sa.select(sa.literal(1)))
-        assert _status(connection) == "INTRANS"
-        assert connection.scalar(sa.text("SHOW jit")) == "off"
-    engine.dispose()
-
-
 def test_a_pooled_connection_is_checked_without_a_round_trip_and_replaced_when_its_server_left(
     app, monkeypatch
 ):
@@ -152,24 +128,9 @@ def test_a_pooled_connection_is_checked_without_a_round_trip_and_replaced_when_i
     engine.dispose()
 
 
-def test_an_explicit_autocommit_connection_is_left_alone_and_lazy_begin_comes_back(app):
-    engine = _postgresql_engine(app)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(sa.text("VACUUM organisations"))  # refused inside a transaction block
-        assert _status(connection) == "IDLE"
-    with engine.connect().execution_options(isolation_level="SERIALIZABLE") as connection:
-        connection.execute(sa.select(sa.literal(1)))
-        assert _status(connection) == "INTRANS"  # psycopg's own BEGIN ISOLATION LEVEL SERIALIZABLE
-        connection.rollback()
-    for _ in range(3):  # whichever pooled connection comes back: plain reads begin nothing again
-        with engine.connect() as connection:
-            connection.execute(sa.select(sa.literal(1)))
-            assert _status(connection) == "IDLE"
-
-
 def test_a_write_after_the_server_left_fails_as_sqlalchemys_error(app):
-    # The lazy BEGIN is the first thing sent after the reads: its failure must reach the app as
-    # SQLAlchemy's OperationalError (a 503 page), with the connection invalidated.
+    # The failure must reach the app as SQLAlchemy's OperationalError (a 503 page), with the
+    # connection invalidated.
     _postgresql_engine(app)
     engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=1, max_overflow=0)
     configure_engine_events(engine)
