@@ -28,11 +28,8 @@ class Config:
 
     SECRET_KEY = _env("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'tamkeen.sqlite3'}")
-    # No pool_pre_ping: lms.core.db checks a pooled PostgreSQL connection without a round trip.
+    # No pool_pre_ping: lms.core.engine checks a pooled PostgreSQL connection without a round trip.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
-    # The hot queries handed straight to the DBAPI cursor (lms.core.engine.DirectQuery); false
-    # runs them through the session, to measure what that gives (bench/lesson_page.py --compare).
-    DB_DIRECT_QUERIES = _env_bool("DB_DIRECT_QUERIES", True)
     INSTANCE_PATH = str(INSTANCE_DIR)
 
     # Sessions: signed cookie holding only a server-side session id (revocable).

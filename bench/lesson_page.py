@@ -1,7 +1,7 @@
 """Lesson page requests per second against a bare Flask page, under the same gunicorn settings.
 
-    scripts/with_postgres.py .venv/bin/python bench/lesson_page.py [--mix [--compare]]
-        [--readers 20] [--seconds 5] [--rounds 3]
+    scripts/with_postgres.py .venv/bin/python bench/lesson_page.py [--mix] [--readers 20]
+        [--seconds 5] [--rounds 3]
 
 Starts two gunicorn servers with deploy/gunicorn.conf.py and the same workers and threads: the
 app on a fresh PostgreSQL database (shipped courses, one enrolled learner, signed in), and
@@ -14,18 +14,15 @@ the bare page of:
   enrolled in every course with no module locked, reading every lesson of every course, all in
   English then all in Arabic (the language cookie), a new lesson on every request, so that
   every request moves the learner's place in the course (a write) (target: 0.2x), after a
-  10 s warm-up of the same rotation (each process renders each lesson's shared part once);
-- with --mix --compare, the same mixed load on one more app server per speed-up of
-  lms.core.engine, with it switched off (LMS_DB_DIRECT_QUERIES=false), in the same interleaved
-  rounds, and what each speed-up gains: requests per second with it over without it,
-  and CPU time a request (app server and PostgreSQL, from /proc) without it over with it. Rule
-  (issue 16): a speed-up stays only if it gains at least 10 % there; the verdict printed reads the
-  CPU figure, which other work on a shared machine distorts far less than requests per second.
+  10 s warm-up of the same rotation (each process renders each lesson's shared part once),
+  with the CPU time a request costs (app server and PostgreSQL, read from /proc), a figure that
+  other work on a shared machine distorts far less than requests per second. (Issue 16 measured
+  two speed-ups of lms.core.engine this way, each on a server of its own with it switched off,
+  and removed both: docs/deploy.md has the figures.)
 Not a timed test: the figures depend on the machine.
 """
 
 import argparse
-import contextlib
 import itertools
 import os
 import re
@@ -49,9 +46,6 @@ TARGET = 0.35
 MIX_TARGET = 0.2
 LANGUAGES = ("en", "ar")
 MIX_WARM_UP = 10  # seconds
-# The speed-ups of lms.core.engine measured by --compare: name -> the setting that switches it off.
-SWITCHES = {"direct_queries": "DB_DIRECT_QUERIES"}
-KEEP_GAIN = 0.10
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -220,14 +214,12 @@ def measure(
     rounds: int,
     connections: int,
     mix: Mix | None = None,
-    variants: dict[str, str] | None = None,
     cpu_of: dict[str, list[int]] | None = None,
 ) -> dict:
     """Interleave rounds of the pages; return the medians and the ratios to the bare page.
 
     "lesson" is the signed-in learner's warm page (the target's); "visitor" the same lesson
-    read without an account (lessons are public); "mix" the mixed load, when asked for;
-    "mix_without_<name>" the mixed load on each of the variants' servers (name -> lesson URL).
+    read without an account (lessons are public); "mix" the mixed load, when asked for.
     cpu_of names, per page, the processes (with their descendants) whose CPU time a request costs:
     "cpu_ms" is then that time per request, which other work on the machine distorts far less
     than requests per second.
@@ -240,8 +232,6 @@ def measure(
     }
     if mix is not None:
         pages["mix"] = (lesson_url, None, mix)
-        for name, url in (variants or {}).items():
-            pages[f"mix_without_{name}"] = (url, None, mix)
     results: dict[str, list[dict]] = {name: [] for name in pages}
     for url, cookies, rotation in pages.values():  # warm up
         # The mix's rotation long enough for each worker to have read every lesson once: a
@@ -295,25 +285,18 @@ def run(
     threads: int,
     connections: int,
     readers: int = 0,
-    compare: bool = False,
 ):
-    """Start both servers (and with compare, one per speed-up switched off) and measure."""
+    """Start both servers on a seeded database and measure."""
     # Pages only, no limited route: no shared limiter store needed (gunicorn refuses memory:// with
     # several workers while limits are on); every reader signs in from this one address.
     env = harness.server_environment(site_url, instance, RATELIMIT_ENABLED="false")
     with (
         harness.Gunicorn(env, workers=workers, threads=threads) as app_server,
         harness.Gunicorn(env, app="bench.bare_app:app", workers=workers, threads=threads) as bare_server,
-        contextlib.ExitStack() as stack,
     ):
-        variants = {}
         database = [pid] if (pid := postgres_pid()) else []
         cpu_of = {"bare": [bare_server.process.pid]}
         cpu_of.update({name: [app_server.process.pid, *database] for name in ("lesson", "visitor", "mix")})
-        for name, setting in SWITCHES.items() if compare else ():
-            server = harness.Gunicorn({**env, f"LMS_{setting}": "false"}, workers=workers, threads=threads)
-            variants[name] = stack.enter_context(server).url + LESSON
-            cpu_of[f"mix_without_{name}"] = [server.process.pid, *database]
         browser = harness.Browser(app_server.url)
         assert browser.sign_in("load-001").status == 303
         page = browser.get("/courses/civil-society/")
@@ -340,7 +323,6 @@ def run(
             rounds=rounds,
             connections=connections,
             mix=mix,
-            variants=variants,
             cpu_of=cpu_of,
         )
     print(
@@ -359,20 +341,6 @@ def run(
             f"p50 {result['mix']['p50_ms']:.1f} ms, p99 {result['mix']['p99_ms']:.1f} ms, "
             f"CPU {result['mix']['cpu_ms']:.2f} ms a request (app and PostgreSQL) "
             f"({result['mix_ratio']:.2f}x bare: {verdict} the {MIX_TARGET}x target)"
-        )
-    for name, setting in SWITCHES.items() if variants else ():
-        # Gains: requests/s with over without; and CPU time a request without over with (on a
-        # machine busy with other work, the second is the steadier figure).
-        without = result[f"mix_without_{name}"]
-        gain = result["mix"]["per_second"] / without["per_second"] - 1
-        cpu_gain = without["cpu_ms"] / result["mix"]["cpu_ms"] - 1
-        result[f"gain_{name}"], result[f"cpu_gain_{name}"] = gain, cpu_gain
-        verdict = "keep" if cpu_gain >= KEEP_GAIN else "remove"  # judged by the steadier figure
-        print(
-            f"mixed load, LMS_{setting}=false: {without['per_second']:.0f} requests/s, "
-            f"p50 {without['p50_ms']:.1f} ms, p99 {without['p99_ms']:.1f} ms, CPU {without['cpu_ms']:.2f} ms a request; "
-            f"{name} gains {gain:+.1%} requests/s, {cpu_gain:+.1%} CPU a request "
-            f"({verdict}: the rule is >= {KEEP_GAIN:.0%}, judged by CPU a request)"
         )
     print(
         f"bare Flask page:                 {result['bare']['per_second']:.0f} requests/s, "
@@ -396,9 +364,6 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--mix", action="store_true", help="also the mixed load of many learners")
     parser.add_argument("--readers", type=int, default=20, help="learners in the mixed load")
-    parser.add_argument(
-        "--compare", action="store_true", help="with --mix: also each speed-up of lms.core.engine switched off"
-    )
     args = parser.parse_args()
     server = os.environ.get("LMS_TEST_DATABASE_URL", "")
     if not server.startswith("postgresql"):
@@ -418,7 +383,6 @@ def main() -> int:
                 threads=args.threads,
                 connections=args.connections,
                 readers=readers,
-                compare=args.compare and bool(readers),
             )
         finally:
             harness.drop_database(server, name)

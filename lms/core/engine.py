@@ -1,29 +1,21 @@
 """How the engine talks to the database driver, beneath SQLAlchemy: the code that relies on internals.
 
-DirectQuery, the queries every page runs handed straight to the DBAPI cursor, is measured on the
-mixed lesson-page load (bench/lesson_page.py --mix --compare) against the switch that turns it off
-(DB_DIRECT_QUERIES in config.py). Also here: SQLite's BEGIN IMMEDIATE before writing, the pooled
-PostgreSQL connection's check without a round trip, and the end of read-only transactions. They
-rely on behaviour of SQLAlchemy and psycopg that tests/core/test_engine_internals.py pins;
-pyproject.toml caps both libraries below their next minor version, so an upgrade runs those tests
-first. (PostgreSQL reads in autocommit with a lazy BEGIN were measured too, and gained nothing
-there: removed.)
+SQLite's BEGIN IMMEDIATE before writing, the pooled PostgreSQL connection's check without a round
+trip, and the end of read-only transactions. They rely on behaviour of SQLAlchemy and psycopg that
+tests/core/test_engine_internals.py pins; pyproject.toml caps both libraries below their next minor
+version, so an upgrade runs those tests first. Two speed-ups that relied on more internals were
+measured on the mixed lesson-page load (bench/lesson_page.py --mix) and removed for gaining under
+10 % there: PostgreSQL reads in autocommit with a lazy BEGIN, and DirectQuery (the hot queries
+handed straight to the DBAPI cursor).
 """
 
 import select
-from types import SimpleNamespace
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
 
 _WROTE = "tamkeen-wrote"
 # Statements that change nothing: a transaction of only these may end with COMMIT.
 _READ_ONLY = ("SELECT", "BEGIN", "SAVEPOINT", "RELEASE")
-
-
-def _setting(name: str) -> bool:
-    """Read one of the switches of config.py (on when there is no app, as in the defaults)."""
-    return not has_app_context() or bool(current_app.config.get(name, True))
 
 
 def configure_engine_events(engine: sa.Engine) -> None:
@@ -153,65 +145,3 @@ def as_sqlalchemy_error(
         connection_invalidated=lost,
         dialect=dialect,
     )
-
-
-class DirectQuery:
-    """A prebuilt SELECT for the queries every page runs, handed straight to the DBAPI cursor.
-
-    For a small query SQLAlchemy's work on each execution (execution context, events, result
-    objects) costs more CPU than the query's own round trip. This compiles the statement once per
-    dialect and gives the DBAPI cursor its SQL and parameters; each value of a row is converted
-    by its column's type as SQLAlchemy would. Only for plain SELECTs whose parameters need no
-    conversion (text, numbers). The engine's cursor events still fire (query counters, loggers),
-    with a small stand-in for the execution context. A database error is raised as SQLAlchemy's
-    and a lost connection is invalidated (this connection only: the checkout check finds the
-    pool's others), so the page answers 503 while the database is down, as for any query.
-    """
-
-    def __init__(self, statement: sa.Select | sa.CompoundSelect) -> None:
-        self.statement = statement
-        self._by_dialect: dict[str, tuple] = {}
-
-    def _compiled(self, dialect: sa.Dialect) -> tuple:
-        prepared = self._by_dialect.get(dialect.name)
-        if prepared is None:
-            compiled = self.statement.compile(dialect=dialect)
-            if "POSTCOMPILE" in compiled.string:
-                raise ValueError("a DirectQuery cannot expand parameters (IN lists)")
-            processors = [
-                column.type.dialect_impl(dialect).result_processor(dialect, None)
-                for column in self.statement.selected_columns
-            ]
-            prepared = self._by_dialect[dialect.name] = (compiled, processors if any(processors) else None)
-        return prepared
-
-    def rows(self, session, params: dict) -> list[tuple]:
-        """Run the query in the session's transaction; return its rows as tuples.
-
-        With the app's DB_DIRECT_QUERIES off, the session runs it the usual way (same rows).
-        """
-        if not _setting("DB_DIRECT_QUERIES"):
-            return [tuple(row) for row in session.execute(self.statement, params)]
-        connection = session.connection()
-        dialect = connection.dialect
-        compiled, processors = self._compiled(dialect)
-        values = compiled.construct_params(params)
-        parameters = tuple(values[name] for name in compiled.positiontup) if compiled.positional else values
-        dbapi_connection = connection.connection.dbapi_connection
-        cursor = dbapi_connection.cursor()
-        statement = compiled.string
-        context = SimpleNamespace(statement=statement, parameters=parameters, executemany=False)
-        try:
-            for listener in connection.dispatch.before_cursor_execute:
-                statement, parameters = listener(connection, cursor, statement, parameters, context, False)
-            cursor.execute(statement, parameters)
-            rows = cursor.fetchall()
-            for listener in connection.dispatch.after_cursor_execute:
-                listener(connection, cursor, statement, parameters, context, False)
-        except dialect.loaded_dbapi.Error as error:
-            raise as_sqlalchemy_error(connection, error, statement, parameters, cursor) from error
-        finally:
-            cursor.close()
-        if processors is None:
-            return rows
-        return [tuple(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in rows]
