@@ -28,7 +28,7 @@ class Config:
 
     SECRET_KEY = _env("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'tamkeen.sqlite3'}")
-    # No pool_pre_ping: lms.core.db checks a pooled PostgreSQL connection without a round trip.
+    # No pool_pre_ping: lms.core.engine checks a pooled PostgreSQL connection without a round trip.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     INSTANCE_PATH = str(INSTANCE_DIR)
 

@@ -14,7 +14,11 @@ the bare page of:
   enrolled in every course with no module locked, reading every lesson of every course, all in
   English then all in Arabic (the language cookie), a new lesson on every request, so that
   every request moves the learner's place in the course (a write) (target: 0.2x), after a
-  10 s warm-up of the same rotation (each process renders each lesson's shared part once).
+  10 s warm-up of the same rotation (each process renders each lesson's shared part once),
+  with the CPU time a request costs (app server and PostgreSQL, read from /proc), a figure that
+  other work on a shared machine distorts far less than requests per second. (Issue 16 measured
+  two speed-ups of lms.core.engine this way, each on a server of its own with it switched off,
+  and removed both: docs/deploy.md has the figures.)
 Not a timed test: the figures depend on the machine.
 """
 
@@ -42,6 +46,44 @@ TARGET = 0.35
 MIX_TARGET = 0.2
 LANGUAGES = ("en", "ar")
 MIX_WARM_UP = 10  # seconds
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stats() -> dict[int, tuple[int, float]]:
+    """Every process's parent and CPU seconds (its own, and its reaped children's)."""
+    stats = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        # After the name: state ppid ... utime(12) stime(13) cutime(14) cstime(15), from 0.
+        stats[int(entry)] = (int(fields[1]), sum(int(v) for v in fields[11:15]) / CLOCK_TICKS)
+    return stats
+
+
+def tree_cpu_seconds(roots: list[int]) -> float:
+    """CPU seconds used so far by these processes and all their descendants (live or reaped)."""
+    stats = _proc_stats()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _cpu) in stats.items():
+        children.setdefault(ppid, []).append(pid)
+    total, todo = 0.0, [pid for pid in roots if pid in stats]
+    while todo:
+        pid = todo.pop()
+        total += stats[pid][1]
+        todo.extend(children.get(pid, ()))
+    return total
+
+
+def postgres_pid() -> int | None:
+    """The PostgreSQL server's postmaster (scripts/with_postgres.py's cluster), if known."""
+    datadir = os.environ.get("LMS_TEST_PG_DATADIR")
+    pid_file = Path(datadir) / "postmaster.pid" if datadir else None
+    return int(pid_file.read_text().split()[0]) if pid_file and pid_file.exists() else None
+
 
 # wrk's script for the mixed load: request k (over every thread) goes to learner k mod L, who
 # reads the next (lesson, language) of the rotation; answers other than 200 are counted.
@@ -125,6 +167,7 @@ def load_wrk(url: str, cookie: str | None, seconds: float, connections: int, mix
         "per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50_ms": latency("50"),
         "p99_ms": latency("99"),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
     }
 
 
@@ -154,7 +197,12 @@ def load_python(
     for thread in threads:
         thread.join()
     summary = stats.summary()
-    return {"per_second": summary["per_second"], "p50_ms": summary["p50_ms"], "p99_ms": summary["p99_ms"]}
+    return {
+        "per_second": summary["per_second"],
+        "p50_ms": summary["p50_ms"],
+        "p99_ms": summary["p99_ms"],
+        "requests": len(stats.of()),
+    }
 
 
 def measure(
@@ -166,11 +214,15 @@ def measure(
     rounds: int,
     connections: int,
     mix: Mix | None = None,
+    cpu_of: dict[str, list[int]] | None = None,
 ) -> dict:
     """Interleave rounds of the pages; return the medians and the ratios to the bare page.
 
     "lesson" is the signed-in learner's warm page (the target's); "visitor" the same lesson
     read without an account (lessons are public); "mix" the mixed load, when asked for.
+    cpu_of names, per page, the processes (with their descendants) whose CPU time a request costs:
+    "cpu_ms" is then that time per request, which other work on the machine distorts far less
+    than requests per second.
     """
     load = load_wrk if shutil.which("wrk") else load_python
     pages = {
@@ -187,7 +239,12 @@ def measure(
         load(url, cookies, MIX_WARM_UP if rotation else 1, connections, rotation)
     for _ in range(rounds):
         for name, (url, cookies, rotation) in pages.items():
-            results[name].append(load(url, cookies, seconds, connections, rotation))
+            roots = (cpu_of or {}).get(name)
+            before = tree_cpu_seconds(roots) if roots else 0.0
+            result = load(url, cookies, seconds, connections, rotation)
+            if roots:
+                result["cpu_ms"] = (tree_cpu_seconds(roots) - before) * 1000 / max(result["requests"], 1)
+            results[name].append(result)
     summary = {
         name: {key: statistics.median(r[key] for r in runs) for key in runs[0]}
         for name, runs in results.items()
@@ -237,6 +294,9 @@ def run(
         harness.Gunicorn(env, workers=workers, threads=threads) as app_server,
         harness.Gunicorn(env, app="bench.bare_app:app", workers=workers, threads=threads) as bare_server,
     ):
+        database = [pid] if (pid := postgres_pid()) else []
+        cpu_of = {"bare": [bare_server.process.pid]}
+        cpu_of.update({name: [app_server.process.pid, *database] for name in ("lesson", "visitor", "mix")})
         browser = harness.Browser(app_server.url)
         assert browser.sign_in("load-001").status == 303
         page = browser.get("/courses/civil-society/")
@@ -263,6 +323,7 @@ def run(
             rounds=rounds,
             connections=connections,
             mix=mix,
+            cpu_of=cpu_of,
         )
     print(
         f"lesson page (signed-in learner): {result['lesson']['per_second']:.0f} requests/s, "
@@ -277,7 +338,8 @@ def run(
         verdict = "meets" if result["mix_ratio"] >= MIX_TARGET else "MISSES"
         print(
             f"mixed load (every lesson, en/ar):  {result['mix']['per_second']:.0f} requests/s, "
-            f"p50 {result['mix']['p50_ms']:.1f} ms, p99 {result['mix']['p99_ms']:.1f} ms "
+            f"p50 {result['mix']['p50_ms']:.1f} ms, p99 {result['mix']['p99_ms']:.1f} ms, "
+            f"CPU {result['mix']['cpu_ms']:.2f} ms a request (app and PostgreSQL) "
             f"({result['mix_ratio']:.2f}x bare: {verdict} the {MIX_TARGET}x target)"
         )
     print(

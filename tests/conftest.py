@@ -22,6 +22,7 @@ from lms.extensions import jobs, limiter
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"
 IS_POSTGRES = os.environ.get("LMS_TEST_DATABASE_URL", "").startswith("postgresql")
+ARABIC_LETTERS = re.compile("[\u0621-\u064a]")
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -131,6 +132,18 @@ def _fresh_state(request):
     yield
 
 
+# The per-process caches of pages' data: course outlines (lms.courses.outline) and the header and
+# footer (lms.core.chrome). A query-count test empties them to count a cold page as well, so that
+# an N+1 behind a cache is caught (tests/core/test_request_costs.py checks pages fill them).
+PAGE_CACHES = ("tamkeen-course-outlines", "tamkeen-chrome")
+
+
+def cold_caches(app) -> None:
+    """Empty the per-process page caches, as in a worker that has just started."""
+    for name in PAGE_CACHES:
+        app.extensions.pop(name, None)
+
+
 class ArabicCatalog:
     """The compiled Arabic catalog, read when first used (the app fixture compiles it first).
 
@@ -146,6 +159,7 @@ class ArabicCatalog:
         assert isinstance(catalog, Translations), "the Arabic catalog is not compiled"
         text = catalog.gettext(message)
         assert text != message, f"not translated into Arabic: {message!r}"
+        assert ARABIC_LETTERS.search(text), f"the Arabic for {message!r} has no Arabic letter: {text!r}"
         return text
 
 

@@ -11,13 +11,13 @@ from sqlalchemy.orm.util import identity_key
 from lms.accounts import devices
 from lms.accounts.errors import NotFound
 from lms.accounts.models import User, UserSession
-from lms.core.db import DirectQuery, utcnow
+from lms.core.db import utcnow
 from lms.core.security import new_token, token_digest
 from lms.extensions import db
 
 # One query on every request, built once: the live session row (read fresh) and its user's columns.
 _USER_COLUMNS = tuple(attribute.key for attribute in sa.inspect(User).column_attrs)
-_SESSION_USER = DirectQuery(
+_SESSION_USER = (
     sa.select(
         *(getattr(User, key) for key in _USER_COLUMNS),
         UserSession.id,
@@ -89,7 +89,7 @@ def load_session(user_id: str | int, token: str | None) -> LiveSession | None:
     """Return the live session of a token, or None if revoked, unknown or its user inactive."""
     if not token:
         return None
-    rows = _SESSION_USER.rows(db.session, {"token_hash": token_digest(token)})
+    rows = db.session.execute(_SESSION_USER, {"token_hash": token_digest(token)}).all()
     if not rows or str(rows[0][0]) != str(user_id):
         return None
     *values, session_id, last_used_at, started_at = rows[0]

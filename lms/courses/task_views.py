@@ -15,7 +15,6 @@ from lms.core.downloads import send_download
 from lms.courses import services, signals
 from lms.courses.page_helpers import course_locale, module_with, require_enrolment
 from lms.extensions import db
-from lms.tasks import files
 from lms.tasks import services as tasks
 
 FILE_REFUSALS = {
@@ -84,8 +83,8 @@ def task_save(slug, module_slug):
     checked = None
     if upload is not None and upload.filename and module.task.has_attachments:
         try:
-            checked = files.check(upload.filename, upload.read(files.MAX_BYTES + 1))
-        except files.FileRefused as refused:
+            checked = tasks.check_file(upload.filename, upload.read(tasks.MAX_FILE_BYTES + 1))
+        except tasks.FileRefused as refused:
             # The text is kept; the file and the submit are refused with the reason.
             try:
                 tasks.save_draft(current_user, module.task, request.form, **where)

@@ -10,7 +10,9 @@ once.
 
 from lms.tasks.definitions import replace_task, section_keys, task_for_activity
 from lms.tasks.errors import AlreadyReviewed, OverWordLimit, TaskError
+from lms.tasks.files import MAX_BYTES as MAX_FILE_BYTES
 from lms.tasks.files import FileRefused
+from lms.tasks.files import check as check_file
 from lms.tasks.marking import (
     get_submission_by_id,
     record_decision,
@@ -42,6 +44,8 @@ from lms.tasks.submissions import (
 )
 
 __all__ = [
+    "MAX_FILE_BYTES",
+    "check_file",
     "AlreadyReviewed",
     "Feedback",
     "FileRefused",

@@ -2,6 +2,9 @@
 
 import re
 
+import pytest
+
+from tests.conftest import ARABIC, ARABIC_LETTERS
 from tests.core.scripts import assert_only_the_exit_script
 
 
@@ -63,3 +66,12 @@ def test_switcher_is_on_every_page_and_needs_no_javascript(client):
 def test_arabic_home_page_is_translated(client):
     body = client.get("/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
     assert "تمكين" in body
+
+
+def test_the_tests_arabic_catalog_is_compiled_arabic_and_refuses_english(app):
+    # tests.conftest.ARABIC reads the catalog the session compiled (the app fixture), never one
+    # loaded at import time: a test comparing a page with it compares Arabic with Arabic.
+    text = ARABIC.gettext("Prefer not to say")
+    assert text != "Prefer not to say" and ARABIC_LETTERS.search(text)
+    with pytest.raises(AssertionError, match="not translated"):
+        ARABIC.gettext("A sentence that no catalog translates")

@@ -91,7 +91,13 @@ def test_no_input_yields_script_event_handlers_or_dangerous_urls(text):
 def test_titles_and_word_counts_never_fail(text):
     title = title_of(text)
     assert title is None or (title and "\n" not in title)
-    assert word_count(text) >= 0
+    # Every word counted holds a letter or digit that the text holds.
+    assert word_count(text) <= sum(ch.isalnum() for ch in text)
+
+
+@given(st.lists(st.from_regex(r"[a-z]{1,8}", fullmatch=True), max_size=30))
+def test_plain_words_are_each_counted(words):
+    assert word_count(" ".join(words)) == len(words)
 
 
 def test_basic_markdown_renders():

@@ -1,13 +1,17 @@
-"""Work saved on every request: the cookie re-sent once a minute, no BEGIN/COMMIT or ping for plain reads."""
+"""Work saved on every request: the cookie re-sent once a minute, no ping, few queries (cold and warm)."""
 
 import pytest
 import sqlalchemy as sa
 
 from lms.accounts.models import Organisation
 from lms.core import sessions
-from lms.core.db import configure_engine_events, end_read_only_transaction, server_transaction_open
+from lms.core.engine import configure_engine_events, end_read_only_transaction
+from lms.courses import services as course_services
 from lms.extensions import db as _db
+from tests.conftest import PAGE_CACHES, cold_caches
 from tests.core.postgres_support import terminate_backend
+from tests.courses.course_builder import write_course
+from tests.courses.test_learner_path import count_queries
 
 
 def _sets_cookie(response) -> bool:
@@ -79,18 +83,6 @@ def _status(connection: sa.Connection) -> str:
     return connection.connection.dbapi_connection.info.transaction_status.name
 
 
-def test_plain_reads_begin_nothing_and_a_write_begins_a_transaction(app):
-    engine = _postgresql_engine(app)
-    with engine.connect() as connection:
-        connection.execute(sa.select(sa.literal(1)))
-        assert _status(connection) == "IDLE"  # no BEGIN, and so no COMMIT to send
-        assert not server_transaction_open(connection)
-        connection.execute(sa.insert(Organisation).values(name="Lazy begin", country="LB"))
-        assert _status(connection) == "INTRANS"
-        connection.rollback()
-        assert connection.scalar(sa.select(sa.func.count()).where(Organisation.name == "Lazy begin")) == 0
-
-
 def test_writes_after_reads_are_still_one_transaction(app):
     engine = _postgresql_engine(app)
     with engine.connect() as connection:
@@ -136,24 +128,9 @@ def test_a_pooled_connection_is_checked_without_a_round_trip_and_replaced_when_i
     engine.dispose()
 
 
-def test_an_explicit_autocommit_connection_is_left_alone_and_lazy_begin_comes_back(app):
-    engine = _postgresql_engine(app)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(sa.text("VACUUM organisations"))  # refused inside a transaction block
-        assert _status(connection) == "IDLE"
-    with engine.connect().execution_options(isolation_level="SERIALIZABLE") as connection:
-        connection.execute(sa.select(sa.literal(1)))
-        assert _status(connection) == "INTRANS"  # psycopg's own BEGIN ISOLATION LEVEL SERIALIZABLE
-        connection.rollback()
-    for _ in range(3):  # whichever pooled connection comes back: plain reads begin nothing again
-        with engine.connect() as connection:
-            connection.execute(sa.select(sa.literal(1)))
-            assert _status(connection) == "IDLE"
-
-
 def test_a_write_after_the_server_left_fails_as_sqlalchemys_error(app):
-    # The lazy BEGIN is the first thing sent after the reads: its failure must reach the app as
-    # SQLAlchemy's OperationalError (a 503 page), with the connection invalidated.
+    # The failure must reach the app as SQLAlchemy's OperationalError (a 503 page), with the
+    # connection invalidated.
     _postgresql_engine(app)
     engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=1, max_overflow=0)
     configure_engine_events(engine)
@@ -164,3 +141,85 @@ def test_a_write_after_the_server_left_fails_as_sqlalchemys_error(app):
             connection.execute(sa.update(Organisation).values(country="LB").where(Organisation.id == -1))
         assert raised.value.connection_invalidated
     engine.dispose()
+
+
+# Query counts on cold caches too: a page's data read once per process (outlines, chrome) would hide
+# an N+1 from a count taken only on warm caches.
+
+PAGES = ["/courses/", "/courses/{slug}/", "/courses/{slug}/module-1/m1-lesson-2", "/me/"]
+
+
+@pytest.fixture
+def learner(make_user, auth):
+    user = make_user(username="cold-learner")
+    auth.login("cold-learner")
+    return user
+
+
+def _course_read(client, tmp_path, slug: str, lessons: int) -> None:
+    """Import a course of two modules of `lessons` lessons; the learner enrols and does module 1."""
+    course_services.import_path(write_course(tmp_path / slug, slug=slug, lessons_per_module=lessons))
+    client.post_form(f"/courses/{slug}/enroll", token_from=f"/courses/{slug}/")
+    for n in range(1, lessons + 1):
+        path = f"/courses/{slug}/module-1/m1-lesson-{n}"
+        client.post_form(f"{path}/done", token_from=path)
+
+
+def _count(client, url: str) -> int:
+    with count_queries() as statements:
+        assert client.get(url).status_code == 200
+    return len(statements)
+
+
+def test_the_caches_emptied_for_cold_counts_are_the_ones_pages_fill(app, client, db, learner, tmp_path):
+    _course_read(client, tmp_path, "cold-fill", 2)
+    cold_caches(app)
+    assert client.get("/courses/cold-fill/module-1/m1-lesson-1").status_code == 200
+    for name in PAGE_CACHES:
+        assert app.extensions.get(name), f"{name} is no longer where pages cache their data"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_query_counts_do_not_grow_with_the_course_on_cold_caches_either(
+    app, client, db, learner, tmp_path, path
+):
+    counts = {}
+    for lessons in (2, 25):  # 2 modules x 2 = 4 lessons vs 2 x 25 = 50
+        slug = f"cold-{lessons}"
+        _course_read(client, tmp_path, slug, lessons)
+        url = path.format(slug=slug)
+        client.get(url)
+        cold_caches(app)
+        counts[lessons, "cold"] = _count(client, url)
+        counts[lessons, "warm"] = _count(client, url)
+    assert counts[2, "cold"] == counts[25, "cold"], counts
+    assert counts[2, "warm"] == counts[25, "warm"], counts
+
+
+def test_a_signed_in_lesson_page_reads_a_fixed_few_times_on_cold_caches(app, client, db, learner, tmp_path):
+    _course_read(client, tmp_path, "cold-lesson", 2)
+    lesson = "/courses/cold-lesson/module-1/m1-lesson-1"
+    client.get(lesson)  # remembered as the last lesson read: the counted reads write nothing
+    cold_caches(app)
+    # Session and user; the course's version with the learner's progress; then, once per process,
+    # the outline (course, modules with lessons, image sizes) and the lesson's text.
+    assert _count(client, lesson) == 6
+    assert _count(client, lesson) == 2  # warm: session and user, the course with progress
+
+
+def test_the_reports_dashboard_needs_as_many_queries_for_many_learners_on_cold_caches(
+    app, client, db, auth, make_user, tmp_path
+):
+    make_user(role="admin", username="cold-admin")
+    auth.login("cold-admin")
+    course_services.import_path(write_course(tmp_path / "cold-report", slug="cold-report"))
+    course = course_services.get_course("cold-report")
+    counts = []
+    for learners in (1, 25):
+        for _ in range(learners):
+            course_services.enroll(make_user(), course)
+        db.session.flush()
+        cold_caches(app)
+        counts.append(_count(client, "/reports/"))
+        counts.append(_count(client, "/reports/"))  # warm
+    assert counts[0] == counts[2] and counts[1] == counts[3], counts

@@ -4,10 +4,14 @@ The learners sign in, browse, read lessons, mark them done, take quizzes (retaki
 maximum) and download certificates, some clicks twice at once. Afterwards every acknowledged
 write is looked up in the database and the invariants are checked. The latency targets (p95 under
 500 ms for reads, 800 ms for writes) are asserted unless the machine was already busy with other
-work when the run started (a 1-minute load average above twice the cores); the figures are printed either way (`pytest -s` shows them).
+work when the run started (a 1-minute load average above twice the cores): then, once everything
+else has been checked, the test reports itself skipped with that reason (never a silent pass). The
+figures are printed either way (`pytest -s` shows them).
 """
 
 import os
+
+import pytest
 
 from tests.production import loadgen
 from tests.production.marks import production
@@ -59,8 +63,10 @@ def test_mixed_load_loses_nothing_and_meets_the_latency_targets(make_site, memca
 
     reads, writes = outcome.stats.summary("read"), outcome.stats.summary("write")
     if load_before > 2 * (os.cpu_count() or 1):  # other work on the machine, not this load
-        with capsys.disabled():
-            print(f"  latency targets not judged: the load average was {load_before:.1f} before the run")
-        return
+        pytest.skip(
+            f"nothing lost, but the latency targets were not judged: the load average was {load_before:.1f} "
+            f"before the run (over twice the {os.cpu_count()} cores); reads p95 {reads['p95_ms']:.0f} ms, "
+            f"writes p95 {writes['p95_ms']:.0f} ms"
+        )
     assert reads["p95_ms"] < READ_P95_MS, reads
     assert writes["p95_ms"] < WRITE_P95_MS, writes

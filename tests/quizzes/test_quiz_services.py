@@ -317,7 +317,8 @@ def test_descriptions_stay_with_the_question_they_introduce(make_quiz, make_user
         qids = [
             e["qid"] for e in services.start_attempt(make_user(), drawn, "en", rng=random.Random(seed)).layout
         ]
-        assert qids[0] == "intro" and qids[-1] == "outro" and len(qids) in (3, 4)
+        # One question drawn: q1 or q3 alone, or q2 with the case study it belongs to.
+        assert qids in (["intro", "q1", "outro"], ["intro", "case", "q2", "outro"], ["intro", "q3", "outro"])
 
 
 def test_submitting_someone_elses_attempt_is_refused(make_quiz, make_user):
