@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 
 from lms.accounts.models import User
-from lms.core.pagination import contains, paginate, paginate_list
+from lms.core.pagination import contains, paginate
 from lms.courses import services as courses
 from lms.courses.models import Enrolment, Lesson, LessonProgress
 from lms.extensions import db
@@ -81,14 +81,8 @@ def item_analysis(ws: Workspace, phase: str | None = None) -> list:
 
 
 def pending_essays(ws: Workspace, page: int = 1) -> Pagination:
-    """Return one page of the essays waiting for a mark in the course's quizzes (blind: no names).
-
-    The quizzes give each quiz's essays whole (two queries a quiz), so the page is cut here.
-    """
-    essays = []
-    for quiz in courses.course_quizzes(ws.course) if ws.course is not None else []:
-        essays += quizzes.pending_essays(quiz)
-    return paginate_list(essays, page=page)
+    """Return one page of the essays waiting for a mark in the course's quizzes (blind: no names)."""
+    return quizzes.pending_essays(courses.course_quizzes(ws.course) if ws.course is not None else [], page)
 
 
 def mark_essay(user, ws: Workspace, response_id: int, fraction: float, comment: str):

@@ -9,12 +9,10 @@ from __future__ import annotations
 from flask_sqlalchemy.pagination import Pagination
 
 from lms.accounts import services as accounts
-from lms.accounts.models import User
 from lms.accounts.permissions import TRAINERS, has_role
 from lms.cohorts import services as cohorts
-from lms.core.pagination import paginate_list
+from lms.core.pagination import paginate
 from lms.courses import services as courses
-from lms.extensions import db
 from lms.tasks import services as tasks
 
 from .access import owned_slugs, users_named
@@ -57,15 +55,12 @@ def queue(
     only those of learners whose display name or username contains it.
     """
     found = places(user, course_slug)
-    submissions = tasks.review_queue(found, locale=locale or None)
+    learners = []
     if cohort_id is not None and any(c.id == cohort_id for c in cohort_choices(user)):
-        members = cohorts.member_ids(cohort_id)
-        submissions = [s for s in submissions if s.user_id in members]
+        learners.append(cohorts.member_ids(cohort_id))
     if search:
-        authors = {s.user_id for s in submissions}
-        named = set(db.session.scalars(users_named(search).where(User.id.in_(authors))))
-        submissions = [s for s in submissions if s.user_id in named]
-    rows = paginate_list(submissions, page=page)
+        learners.append(users_named(search))
+    rows = paginate(tasks.review_queue(found, locale=locale or None, learners=learners), page=page)
     names = accounts.user_names({s.user_id for s in rows.items})
     rows.items = [(s, found[s.task_id], names.get(s.user_id, "")) for s in rows.items]
     return rows

@@ -7,9 +7,6 @@ condition of a search box, with LIKE's wildcards taken literally. Templates show
 links with ``{% from "_pager.html" import pager %}{{ pager(page) }}``.
 """
 
-from collections.abc import Sequence
-from typing import Any
-
 import sqlalchemy as sa
 from flask import current_app, request
 from flask_sqlalchemy.pagination import Pagination
@@ -41,24 +38,6 @@ def paginate(select: sa.Select, *, page: int | None = None, per_page: int | None
     per_page = per_page or PER_PAGE
     db = current_app.extensions["sqlalchemy"]
     return db.paginate(select, page=number, per_page=per_page, max_per_page=per_page, error_out=False)
-
-
-class _ListPagination(Pagination):
-    """A page of a list a service returns whole (Flask-SQLAlchemy's two hooks for a new source)."""
-
-    def _query_items(self) -> list[Any]:
-        rows = self._query_args["rows"]
-        return list(rows[self._query_offset : self._query_offset + self.per_page])
-
-    def _query_count(self) -> int:
-        return len(self._query_args["rows"])
-
-
-def paginate_list(rows: Sequence[Any], *, page: int | None = None, per_page: int | None = None) -> Pagination:
-    """Return one page of a list, as `paginate` pages a select (for lists built whole, e.g. queues)."""
-    number = page_number() if page is None else min(max(page, 1), MAX_PAGE)
-    per_page = per_page or PER_PAGE
-    return _ListPagination(page=number, per_page=per_page, max_per_page=per_page, error_out=False, rows=rows)
 
 
 def contains(column: sa.ColumnElement[str], text: str) -> sa.ColumnElement[bool]:

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
+from sqlalchemy.orm import contains_eager
 
 from lms.accounts import services as account_services
 from lms.accounts.permissions import MARKERS, has_role
 from lms.core.db import utcnow
+from lms.core.pagination import paginate
 from lms.extensions import db
 from lms.quizzes.attempts import grade, question_activity
 from lms.quizzes.errors import AlreadyMarked, NotAllowed, QuizError
@@ -42,23 +46,38 @@ class PendingEssay:
     answer: Markup
 
 
-def pending_essays(quiz: Quiz) -> list[PendingEssay]:
-    """Return the quiz's essays that wait for a mark, oldest first (two queries)."""
-    rows = db.session.execute(
-        sa.select(Response, Attempt)
-        .join(Attempt, Attempt.id == Response.attempt_id)
-        .where(Attempt.quiz_id == quiz.id, Response.fraction.is_(None), Attempt.submitted_at.is_not(None))
-        .order_by(Attempt.submitted_at, Response.id)
-    ).all()
+def pending_essays(quizzes: Quiz | Iterable[Quiz], page: int = 1) -> Pagination:
+    """Return one page of the essays waiting for a mark in these quizzes, oldest first.
+
+    The page's items are `PendingEssay`s (three queries: the page, the count, the questions).
+    """
+    by_id = {quiz.id: quiz for quiz in ([quizzes] if isinstance(quizzes, Quiz) else quizzes)}
+    found = paginate(
+        sa.select(Response)
+        .join(Response.attempt)
+        .options(contains_eager(Response.attempt))
+        .where(
+            Attempt.quiz_id.in_(list(by_id)), Response.fraction.is_(None), Attempt.submitted_at.is_not(None)
+        )
+        .order_by(Attempt.submitted_at, Response.id),
+        page=page,
+    )
     texts = {
-        (row.qid, row.locale): row.parsed
+        (row.quiz_id, row.qid, row.locale): row.parsed
         for row in db.session.scalars(
-            sa.select(Question).where(Question.quiz_id == quiz.id, Question.qtype == "essay")
+            sa.select(Question).where(
+                Question.quiz_id.in_(list(by_id)),
+                Question.qtype == "essay",
+                Question.qid.in_({response.qid for response in found.items}),
+            )
         )
     }
     essays = []
-    for response, attempt in rows:
-        question = texts.get((response.qid, attempt.locale)) or texts.get((response.qid, quiz.default_locale))
+    for response in found.items:
+        attempt, quiz = response.attempt, by_id[response.attempt.quiz_id]
+        question = texts.get((quiz.id, response.qid, attempt.locale)) or texts.get(
+            (quiz.id, response.qid, quiz.default_locale)
+        )
         essays.append(
             PendingEssay(
                 response_id=response.id,
@@ -70,7 +89,8 @@ def pending_essays(quiz: Quiz) -> list[PendingEssay]:
                 answer=render_text(response.answer or "", "plain"),
             )
         )
-    return essays
+    found.items = essays
+    return found
 
 
 def mark_essay(marker, response: Response, fraction: float, comment: str = "") -> Response:

@@ -18,15 +18,20 @@ from lms.tasks.rubric import InvalidReview
 
 
 def review_queue(
-    task_ids: Iterable[int], *, contexts: Iterable[str] | None = None, locale: str | None = None
-) -> list[Submission]:
-    """Return submissions waiting for a mentor on these tasks, oldest first."""
-    ids = list(task_ids)
-    if not ids:
-        return []
+    task_ids: Iterable[int],
+    *,
+    contexts: Iterable[str] | None = None,
+    locale: str | None = None,
+    learners: Iterable[sa.Select | Iterable[int]] = (),
+) -> sa.Select:
+    """Return the select of submissions waiting for a mentor on these tasks, oldest first.
+
+    Each of `learners` (ids, or a select of user ids) narrows it to those learners' work. The
+    caller runs it, or pages it (`lms.core.pagination.paginate`).
+    """
     query = (
         sa.select(Submission)
-        .where(Submission.task_id.in_(ids), Submission.status == "submitted")
+        .where(Submission.task_id.in_(list(task_ids)), Submission.status == "submitted")
         .options(selectinload(Submission.task), selectinload(Submission.versions))
         .order_by(Submission.submitted_at, Submission.id)
     )
@@ -34,7 +39,9 @@ def review_queue(
         query = query.where(Submission.context.in_(list(contexts)))
     if locale:
         query = query.where(Submission.locale == locale)
-    return list(db.session.scalars(query))
+    for among in learners:
+        query = query.where(Submission.user_id.in_(among if isinstance(among, sa.Select) else list(among)))
+    return query
 
 
 def waiting_count(task_ids: Iterable[int]) -> int:

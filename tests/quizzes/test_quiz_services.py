@@ -465,7 +465,7 @@ def test_essays_wait_for_a_mark_and_the_mark_is_final(make_quiz, make_user, db):
     assert services.best_result(learner, quiz).is_pending
     assert services.result_view(attempt).questions[0].state == "pending"
 
-    essays = services.pending_essays(quiz)
+    essays = services.pending_essays(quiz).items
     assert [(e.qid, str(e.answer)) for e in essays] == [("plan", "Map the actors.")]
     response = services.get_response(essays[0].response_id)
     with pytest.raises(services.NotAllowed):
@@ -480,7 +480,7 @@ def test_essays_wait_for_a_mark_and_the_mark_is_final(make_quiz, make_user, db):
     assert services.result_view(attempt).questions[0].comment == "Good map; add a timeline."
     with pytest.raises(services.AlreadyMarked):
         services.mark_essay(trainer, response, 1.0)
-    assert services.pending_essays(quiz) == []
+    assert services.pending_essays(quiz).items == []
 
 
 def test_managers_mark_essays_too_and_the_refusal_names_who_may(make_quiz, make_user):
@@ -489,7 +489,7 @@ def test_managers_mark_essays_too_and_the_refusal_names_who_may(make_quiz, make_
     attempt = services.start_attempt(learner, quiz, "en")
     name = fields(services.attempt_view(attempt))["plan"].name
     services.submit_attempt(learner, attempt, {name: "Map the actors."})
-    response = services.get_response(services.pending_essays(quiz)[0].response_id)
+    response = services.get_response(services.pending_essays(quiz).items[0].response_id)
     with pytest.raises(services.NotAllowed) as refused:
         services.mark_essay(make_user(), response, 1.0)
     assert refused.value.status == 403

@@ -204,7 +204,7 @@ def test_the_result_shows_only_the_score_when_feedback_is_never(app, quiz, make_
 def test_an_essay_can_be_marked_and_the_summary_follows(app, quiz, make_user, db):
     learner, trainer = make_user(), make_user(role=Role.TRAINER)
     attempt = submitted(learner, quiz)
-    essay = services.pending_essays(quiz)[0]
+    essay = services.pending_essays(quiz).items[0]
     with app.test_request_context("/"):
         form = EssayMarkForm(meta={"csrf": False})  # the form the essay page passes
         html = render(
