@@ -10,9 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from lms.accounts import services as account_services
+from lms.accounts.models import User
 from lms.courses import services as course_services
 from lms.extensions import db
 from lms.quizzes import services as quiz_services
@@ -79,7 +81,17 @@ class Learner:
         assert self.path() == "/me/"
 
     def sign_in_staff(self) -> None:
-        """Sign in with an account made by an admin (it has no recovery codes to take first)."""
+        """Sign in with an account made by an admin (it has no recovery codes to take first).
+
+        Staff accounts are shared by the journeys and a chosen language is kept on the account:
+        it is cleared first, so that every journey starts in the language it audits.
+        """
+        with self.server.app.app_context():
+            try:
+                db.session.execute(sa.update(User).where(User.username == self.username).values(locale=None))
+                db.session.commit()
+            finally:
+                db.session.remove()
         self.visit("/login")
         self.page.fill("#username", self.username)
         self.page.fill("#password", PASSWORD)
