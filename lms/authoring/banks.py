@@ -6,6 +6,8 @@ language; its translations keep the source's question ids and answer key.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
 
 from lms.quizzes import gift, parity
@@ -13,7 +15,45 @@ from lms.quizzes import gift, parity
 from . import layout, questions
 from .access import Workspace
 from .drafts import save_file
+from .errors import NotFound
 from .translations import translation_records
+
+
+@dataclass(frozen=True)
+class QuestionPlace:
+    """The question a form edits (or the type it adds) in a bank, with what a translation keeps."""
+
+    qtype: str
+    bank: dict  # the bank's questions by id
+    original: object | None  # the question as this bank has it (None: a new one)
+    from_source: object | None  # a translation not written yet: the source's question to start from
+    key: object | None  # in a translation: the source question, whose answer key it keeps
+
+
+def question_place(
+    files: dict[str, bytes], path: str, source_path: str, qid: str | None, qtype: str | None, qtypes
+) -> QuestionPlace:
+    """Find the question `qid` of a bank (or check `qtype` for a new one); NotFound otherwise.
+
+    A translation edits only the source's questions (one it has not written yet starts from the
+    source); only the source bank gets new questions.
+    """
+    bank = {q.id: q for q in questions.parse(layout.text(files.get(path))) if q.id}
+    source = {q.id: q for q in questions.parse(layout.text(files.get(source_path))) if q.id}
+    is_translation = path != source_path
+    original = bank.get(qid) if qid else None
+    from_source = source.get(qid) if qid and original is None and is_translation else None
+    if qid and original is None and from_source is None:
+        raise NotFound()
+    if qid is None and (is_translation or qtype not in qtypes):
+        raise NotFound()
+    return QuestionPlace(
+        qtype=(original or from_source).qtype if qid else qtype,
+        bank=bank,
+        original=original,
+        from_source=from_source,
+        key=source.get(qid) if is_translation else None,
+    )
 
 
 def bank_rows(ws: Workspace, files: dict[str, bytes], path: str, source_path: str) -> list[tuple]:

@@ -16,7 +16,14 @@ from lms.authoring.access import (
     trains_cohort,
     workspace,
 )
-from lms.authoring.banks import bank_rows, merge_source, save_question, without_question
+from lms.authoring.banks import (
+    QuestionPlace,
+    bank_rows,
+    merge_source,
+    question_place,
+    save_question,
+    without_question,
+)
 from lms.authoring.drafts import (
     IMAGE_ERRORS,
     apply,
@@ -60,6 +67,8 @@ from lms.authoring.translations import (
 )
 
 __all__ = [
+    "QuestionPlace",
+    "question_place",
     "ACTIONS",
     "IMAGE_ERRORS",
     "AuthoringError",

@@ -68,41 +68,31 @@ def quiz(slug, module_slug, locale):
 def question(slug, module_slug, locale):
     """Add or edit one question with a form for its type (?qtype=... to add, ?qid=... to edit)."""
     ws, files, info, mod, path, source_path = _bank(slug, module_slug, locale)
-    text = layout.text(files.get(path))
-    bank = {q.id: q for q in questions.parse(text) if q.id}
-    source = {q.id: q for q in questions.parse(layout.text(files.get(source_path))) if q.id}
     qid = request.args.get("qid")
-    original = bank.get(qid) if qid else None
-    from_source = source.get(qid) if qid and original is None and path != source_path else None
-    if qid and original is None and from_source is None:
-        abort(404)
-    if qid is None and (path != source_path or request.args.get("qtype") not in QTYPE_NAMES):
-        abort(404)
-    qtype = (original or from_source).qtype if qid else request.args["qtype"]
+    place = services.question_place(files, path, source_path, qid, request.args.get("qtype"), QTYPE_NAMES)
     form = QuestionForm()
     status = 200
     is_translation = path != source_path
-    key = source.get(qid) if is_translation else None
     if request.method == "GET":
-        if original or from_source:
-            form.fill(original or from_source, fixed=is_translation)
-            if key is not None and key.qtype != "truefalse":
+        if place.original or place.from_source:
+            form.fill(place.original or place.from_source, fixed=is_translation)
+            if place.key is not None and place.key.qtype != "truefalse":
                 # A translation that lost a choice or a pair gets its row back to fill in.
-                while len(form.answers.entries) < len(key.answers):
+                while len(form.answers.entries) < len(place.key.answers):
                     form.answers.append_entry()
-                while len(form.pairs.entries) < len(key.pairs):
+                while len(form.pairs.entries) < len(place.key.pairs):
                     form.pairs.append_entry()
         else:
-            form.add_rows(qtype)
-            if qtype == "multichoice":
+            form.add_rows(place.qtype)
+            if place.qtype == "multichoice":
                 form.answers.entries[0].form.percent.data = 100
         form.base.data = layout.sha256(files[path]) if path in files else ""
     elif form.validate_on_submit():
         new_id = qid if path != source_path and qid else form.qid.data.strip()
         form.qid.data = new_id
-        if new_id != qid and new_id in bank:
+        if new_id != qid and new_id in place.bank:
             form.qid.errors = [_("Another question of this quiz has this id.")]
-        elif (built := form.question(qtype, key=key)) is not None:
+        elif (built := form.question(place.qtype, key=place.key)) is not None:
             try:
                 problems = services.save_question(
                     current_user,
@@ -111,7 +101,7 @@ def question(slug, module_slug, locale):
                     path,
                     source_path,
                     built,
-                    replacing=qid if original else None,
+                    replacing=qid if place.original else None,
                     base_sha=base_of(form),
                 )
             except services.Conflict as error:
@@ -124,7 +114,7 @@ def question(slug, module_slug, locale):
                     db.session.commit()
                     flash(_("The question is saved in the draft."))
                     return redirect(_bank_url("authoring.quiz", slug, module_slug, locale), 303)
-        form.add_rows(qtype, len(form.answers.entries), len(form.pairs.entries), fixed=is_translation)
+        form.add_rows(place.qtype, len(form.answers.entries), len(form.pairs.entries), fixed=is_translation)
     return (
         render_template(
             "authoring/question.html",
@@ -132,11 +122,11 @@ def question(slug, module_slug, locale):
             info=info,
             module=mod,
             locale=locale,
-            qtype=qtype,
-            qtype_name=QTYPE_NAMES[qtype],
+            qtype=place.qtype,
+            qtype_name=QTYPE_NAMES[place.qtype],
             form=form,
             is_translation=is_translation,
-            source=key,
+            source=place.key,
             content_dir=content_dir,
         ),
         status,
