@@ -16,6 +16,7 @@ from config import TestConfig
 from lms.accounts import services as account_services
 from lms.accounts.models import Organisation, Role
 from lms.app import create_app
+from lms.core.caches import caches
 from lms.extensions import db as _db
 from lms.extensions import jobs, limiter
 
@@ -132,16 +133,13 @@ def _fresh_state(request):
     yield
 
 
-# The per-process caches of pages' data: course outlines (lms.courses.outline) and the header and
-# footer (lms.core.chrome). A query-count test empties them to count a cold page as well, so that
-# an N+1 behind a cache is caught (tests/core/test_request_costs.py checks pages fill them).
-PAGE_CACHES = ("tamkeen-course-outlines", "tamkeen-chrome")
-
-
 def cold_caches(app) -> None:
-    """Empty the per-process page caches, as in a worker that has just started."""
-    for name in PAGE_CACHES:
-        app.extensions.pop(name, None)
+    """Empty the per-process page caches (course outlines, header and footer), as in a new worker.
+
+    A query-count test empties them to count a cold page as well, so that an N+1 behind a cache
+    is caught (tests/core/test_request_costs.py checks pages fill them).
+    """
+    caches(app).clear_pages()
 
 
 class ArabicCatalog:

@@ -19,6 +19,8 @@ from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
+from lms.core.caches import caches
+
 # The template context names the chrome depends on: together they are the cache key.
 CONTEXT = ("current_locale", "text_dir", "languages", "discreet", "db_unavailable", "viewer")
 _CSRF = "tamkeen-chrome-csrf-token"
@@ -44,7 +46,7 @@ def _pieces(context, part: str) -> list[str]:
 @pass_context
 def page_chrome(context, part: str) -> Markup:
     """Return a chrome part ("header", "footer") for this page, from the process's cache."""
-    cache = current_app.extensions.setdefault("tamkeen-chrome", {})
+    cache = caches(current_app).chrome
     key = _key(context, part)
     pieces = cache.get(key)
     if pieces is None:

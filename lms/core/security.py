@@ -11,6 +11,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, current_app, request
 from werkzeug.routing import IntegerConverter
 
+from lms.core.caches import caches
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -172,16 +174,11 @@ def needs_rehash(stored_hash: str) -> bool:
 
 
 def _dummy_hash() -> str:
-    ext = current_app.extensions
-    key = (
-        "tamkeen-dummy-hash",
-        current_app.config["ARGON2_MEMORY_KIB"],
-        current_app.config["ARGON2_TIME_COST"],
-    )
-    if ext.get("tamkeen-dummy-hash-key") != key:
-        ext["tamkeen-dummy-hash"] = password_hasher().hash(secrets.token_hex(16))
-        ext["tamkeen-dummy-hash-key"] = key
-    return ext["tamkeen-dummy-hash"]
+    kept = caches(current_app)
+    parameters = (current_app.config["ARGON2_MEMORY_KIB"], current_app.config["ARGON2_TIME_COST"])
+    if kept.dummy_hash is None or kept.dummy_hash[0] != parameters:
+        kept.dummy_hash = (parameters, password_hasher().hash(secrets.token_hex(16)))
+    return kept.dummy_hash[1]
 
 
 def new_token(nbytes: int = 16) -> str:

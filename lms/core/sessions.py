@@ -6,6 +6,8 @@ from flask import Flask, Request, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from lms.core.caches import caches
+
 # A permanent session's cookie slides forward on use; re-signing it on every page only moves its
 # expiry by seconds, so an unchanged session is re-sent once this many seconds have passed.
 REFRESH_SECONDS = 60
@@ -31,11 +33,10 @@ class SessionInterface(SecureCookieSessionInterface):
         if not app.secret_key:
             return None
         keys = (tuple(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
-        cached = app.extensions.get("tamkeen-session-serializer")
-        if cached is None or cached[0] != keys:
-            cached = (keys, super().get_signing_serializer(app))
-            app.extensions["tamkeen-session-serializer"] = cached
-        return cached[1]
+        kept = caches(app)
+        if kept.session_serializer is None or kept.session_serializer[0] != keys:
+            kept.session_serializer = (keys, super().get_signing_serializer(app))
+        return kept.session_serializer[1]
 
     def open_session(self, app: Flask, request: Request) -> CookieSession | None:
         """Load the session and remember when its cookie was signed."""

@@ -14,11 +14,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 
+from lms.core.caches import caches
 from lms.courses.lessons import media_sizes, render_lesson
 from lms.courses.models import Course, Lesson, LessonContent, Module, text_in
 from lms.extensions import db
-
-_EXTENSION = "tamkeen-course-outlines"
 
 
 @dataclass(eq=False)
@@ -94,7 +93,7 @@ class CourseOutline:
 
 def published_outline(key: tuple[int, str, datetime], slug: str) -> CourseOutline:
     """Return the outline of the course whose current key was just read (lms.courses.learner)."""
-    cache = current_app.extensions.setdefault(_EXTENSION, {})
+    cache = caches(current_app).outlines
     outline = cache.get(slug)
     if outline is None or outline.key != key:
         outline = cache[slug] = _load(key)

@@ -6,6 +6,7 @@ import jinja2.meta
 import pytest
 
 from lms.core import chrome
+from lms.core.caches import caches
 
 CSRF = re.compile(r'name="csrf_token" value="[^"]+"')
 
@@ -38,12 +39,12 @@ def test_cached_chrome_is_the_chrome_rendered_afresh(app, client, auth, make_use
     else:
         client.set_cookie("tamkeen_lang", locale)
     client.get(path)  # the sign-in message, if any, is shown and gone
-    app.extensions["tamkeen-chrome"] = _NeverKept()
+    caches(app).chrome = _NeverKept()
     fresh = client.get(path).get_data(as_text=True)
-    app.extensions["tamkeen-chrome"] = {}
+    caches(app).chrome = {}
     client.get(path)
     cached = client.get(path).get_data(as_text=True)
-    assert app.extensions["tamkeen-chrome"], "the chrome was not cached"
+    assert caches(app).chrome, "the chrome was not cached"
     assert _normalised(cached) == _normalised(fresh)
     assert f'lang="{locale}"' in cached
 

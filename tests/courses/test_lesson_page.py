@@ -4,12 +4,11 @@ import dataclasses
 
 import pytest
 
+from lms.core.caches import caches
 from lms.core.errors import NotFoundError
 from lms.courses import services
 from tests.courses.course_builder import write_course
 from tests.courses.test_learner_path import count_queries
-
-OUTLINES = "tamkeen-course-outlines"  # the per-process outline cache (lms.courses.outline)
 
 
 @pytest.fixture
@@ -69,7 +68,7 @@ def test_a_locked_module_is_refused(db, tmp_path, make_user):
 def test_queries_cold_and_warm(app, course, make_user):
     learner = make_user(username="counted-reader")
     services.enroll(learner, course)
-    app.extensions.pop(OUTLINES, None)
+    caches(app).outlines.clear()
     counts = []
     for lesson in ("m1-lesson-1", "m1-lesson-1", "m1-lesson-2"):
         with count_queries() as statements:
