@@ -7,14 +7,19 @@ from typing import IO
 
 import sqlalchemy as sa
 
-from lms.accounts.models import Membership, Organisation, User
+from lms.accounts.models import User
 from lms.cohorts.models import LiveSession, SessionAttendance, SessionRegistration
 from lms.courses.models import Course, Enrolment
 from lms.extensions import db
 from lms.reports.exports import neutralise
 from lms.reports.filters import ReportFilter, Scope
 from lms.reports.models import Cohort, CohortMember, LearnerDemographics
-from lms.reports.queries import cohorts_in_scope, filtered, learners_in_scope, lessons_done
+from lms.reports.queries import (
+    cohorts_in_scope,
+    filtered,
+    learner_conditions,
+    lessons_done,
+)
 from lms.reports.sql import iso_utc
 
 FORMAT_NAME = "tamkeen-attendance"
@@ -81,24 +86,11 @@ def attendance_select(scope: Scope, f: ReportFilter) -> sa.Select:
         .where(User.is_erased.is_(False), Cohort.id.in_(cohorts_in_scope(scope)))
         .order_by(LiveSession.starts_at, LiveSession.id, User.username_key)
     )
-    learners = learners_in_scope(scope)
-    if learners is not None:
-        stmt = stmt.where(User.id.in_(learners))
+    stmt = stmt.where(*learner_conditions(User.id, scope, f))
     if f.cohort is not None:
         stmt = stmt.where(Cohort.id == f.cohort)
     if f.course:
         stmt = stmt.where(Course.slug == f.course)
-    if f.organisation is not None:
-        stmt = stmt.where(
-            User.id.in_(sa.select(Membership.user_id).where(Membership.organisation_id == f.organisation))
-        )
-    if f.country:
-        members = (
-            sa.select(Membership.user_id)
-            .join(Organisation, Organisation.id == Membership.organisation_id)
-            .where(Organisation.country == f.country)
-        )
-        stmt = stmt.where(User.id.in_(members))
     return stmt
 
 

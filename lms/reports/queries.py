@@ -69,18 +69,21 @@ ENROLMENT_COLUMNS = FilterColumns(
 )
 
 
-def filtered(
-    stmt: sa.Select, scope: Scope, f: ReportFilter, on: FilterColumns = ENROLMENT_COLUMNS
-) -> sa.Select:
-    """Limit a select over Enrolment (or other columns `on`) to the scope, then to the filter."""
+def learner_conditions(
+    user_id: sa.ColumnElement[int], scope: Scope, f: ReportFilter
+) -> list[sa.ColumnElement[bool]]:
+    """Return the conditions on a learner id column: the scope's learners, the filter's organisation and country.
+
+    A country counts only through the organisations the scope sees: a learner who is also a member
+    of another manager's organisation abroad is not found by that country.
+    """
+    conditions = []
     learners = learners_in_scope(scope)
     if learners is not None:
-        stmt = stmt.where(on.user_id.in_(learners))
-    if f.course:
-        stmt = stmt.where(on.course_id.in_(sa.select(Course.id).where(Course.slug == f.course)))
+        conditions.append(user_id.in_(learners))
     if f.organisation is not None:
-        stmt = stmt.where(
-            on.user_id.in_(sa.select(Membership.user_id).where(Membership.organisation_id == f.organisation))
+        conditions.append(
+            user_id.in_(sa.select(Membership.user_id).where(Membership.organisation_id == f.organisation))
         )
     if f.country:
         members = (
@@ -90,7 +93,17 @@ def filtered(
         )
         if not scope.is_programme:
             members = members.where(Organisation.id.in_(sorted(scope.organisation_ids)))
-        stmt = stmt.where(on.user_id.in_(members))
+        conditions.append(user_id.in_(members))
+    return conditions
+
+
+def filtered(
+    stmt: sa.Select, scope: Scope, f: ReportFilter, on: FilterColumns = ENROLMENT_COLUMNS
+) -> sa.Select:
+    """Limit a select over Enrolment (or other columns `on`) to the scope, then to the filter."""
+    stmt = stmt.where(*learner_conditions(on.user_id, scope, f))
+    if f.course:
+        stmt = stmt.where(on.course_id.in_(sa.select(Course.id).where(Course.slug == f.course)))
     if f.cohort is not None:
         stmt = stmt.where(
             on.user_id.in_(sa.select(CohortMember.user_id).where(CohortMember.cohort_id == f.cohort)),

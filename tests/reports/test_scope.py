@@ -4,9 +4,10 @@ import csv
 import io
 
 import pytest
+import sqlalchemy as sa
 
-from lms.accounts.models import Role
-from lms.reports import completions, services
+from lms.accounts.models import Role, User
+from lms.reports import completions, queries, services
 from lms.reports.filters import PROGRAMME, ReportFilter, Scope
 
 
@@ -119,3 +120,16 @@ def test_dashboard_figures_are_scoped(client, auth, programme):
     board = services.dashboard(services.scope_for(programme.manager_a), ReportFilter())
     assert board.summary.totals.enrolments == 3
     assert set(board.summary.by_organisation) == {"Organisation A"}
+
+
+def test_the_attendance_export_filters_learners_as_the_completions_do(db, programme):
+    """One rule for scope, organisation and country, shared by every export (reports.queries)."""
+    def names(scope, f):
+        conditions = queries.learner_conditions(User.id, scope, f)
+        return set(db.session.scalars(sa.select(User.display_name).where(*conditions)))
+
+    scope = services.scope_for(programme.manager_a)
+    # Bob is in Tunisia only through organisation B, which manager A does not see.
+    assert names(scope, ReportFilter(country="TN")) == set()
+    assert "Bob" in names(PROGRAMME, ReportFilter(country="TN"))
+    assert names(scope, ReportFilter(country="LB")) == {"Alice", "Bob"}
