@@ -23,6 +23,7 @@ class Unavailable(CertificateError):
     """Nothing was issued because the server cannot do it just now; try again later (503)."""
 
     status = 503
+    retry_after = 300
 
 
 class StorageFailed(Unavailable):

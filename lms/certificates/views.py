@@ -18,7 +18,6 @@ from flask_login import current_user, login_required
 from lms.accounts.permissions import MANAGERS, requires
 from lms.certificates import codes, render, services
 from lms.certificates.forms import CertificateRequestForm, ReissueForm, RevokeForm
-from lms.core.errors import handle_domain_error
 from lms.core.i18n import language_name
 from lms.core.pagination import paginate, search_text
 from lms.core.safety import download_name
@@ -26,13 +25,6 @@ from lms.courses import services as courses
 from lms.extensions import db, limiter
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
-
-
-@bp.errorhandler(services.Unavailable)
-def _unavailable(error: services.Unavailable):
-    # Nothing was issued: the generic page with the message, and when to come back.
-    body, status = handle_domain_error(error)
-    return body, status, {"Retry-After": "300"}
 
 
 def _verify_limit() -> str:

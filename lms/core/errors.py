@@ -23,6 +23,8 @@ class DomainError(Exception):
     """
 
     status: int = 400
+    # Seconds after which trying again may work (sent as Retry-After); None: do not say.
+    retry_after: int | None = None
 
     def __init__(self, message: str = "", *, status: int | None = None) -> None:
         super().__init__(message)
@@ -92,7 +94,9 @@ def handle_domain_error(error: DomainError):
     """Answer a domain error nobody caught with its status and message."""
     db = current_app.extensions["sqlalchemy"]
     db.session.rollback()
-    return _render(error.status, error.message or None)
+    body, status = _render(error.status, error.message or None)
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else {}
+    return body, status, headers
 
 
 def handle_database_unavailable(error: Exception):

@@ -33,6 +33,7 @@ class KeysUnavailable(CredentialError):
     """The issuer has no usable signing key (no key file, or a broken one): try again later (503)."""
 
     status = 503
+    retry_after = 300
 
 
 # The issuer ------------------------------------------------------------------------------------

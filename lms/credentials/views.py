@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.certificates import services as certificates
-from lms.core.errors import handle_domain_error
 from lms.credentials import services, vc
 from lms.credentials.forms import DownloadForm, VerifyForm
 from lms.extensions import db, limiter
@@ -30,13 +29,6 @@ def _limit_uploads(endpoint, _values):
 
 def _verify_limit() -> str:
     return current_app.config.get("LIMIT_VERIFY_PER_CLIENT", "30 per minute")
-
-
-@bp.errorhandler(services.KeysUnavailable)
-def _unavailable(error: services.KeysUnavailable):
-    # No signing key until an admin restores it: the generic page, and when to come back.
-    body, status = handle_domain_error(error)
-    return body, status, {"Retry-After": "300"}
 
 
 @bp.get("/.well-known/did.json")

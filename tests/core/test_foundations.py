@@ -18,6 +18,13 @@ class _Full(ConflictError):
     """A test domain error."""
 
 
+class _Later(DomainError):
+    """A test domain error that says when to try again."""
+
+    status = 503
+    retry_after = 300
+
+
 def test_a_domain_error_carries_its_status_and_message():
     assert DomainError("x").status == 400
     assert NotFoundError().status == 404
@@ -40,6 +47,10 @@ def probe_app(app, tmp_path_factory):
     @bp.route("/probe/full")
     def full():
         raise _Full("This session is full.")
+
+    @bp.route("/probe/later")
+    def later():
+        raise _Later("The signing key is missing.")
 
     @bp.route("/probe/write-then-fail")
     def write_then_fail():
@@ -100,6 +111,14 @@ def test_an_uncaught_domain_error_answers_its_status_with_its_message(probe):
     response = probe.get("/probe/full")
     assert response.status_code == 409
     assert "This session is full." in response.get_data(as_text=True)
+
+
+def test_a_domain_error_says_when_to_try_again_only_if_it_knows(probe):
+    later = probe.get("/probe/later")
+    assert later.status_code == 503
+    assert later.headers["Retry-After"] == "300"
+    assert "The signing key is missing." in later.get_data(as_text=True)
+    assert "Retry-After" not in probe.get("/probe/full").headers
 
 
 def test_a_domain_error_rolls_back_what_was_written(probe, probe_app):
