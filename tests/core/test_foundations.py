@@ -10,6 +10,7 @@ from lms.accounts.models import Role, User
 from lms.app import create_app
 from lms.core import pagination
 from lms.core.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
+from lms.core.forms import carry_out
 from lms.extensions import db as _db
 from tests.conftest import CSRF_RE, PASSWORD
 
@@ -181,3 +182,37 @@ def test_search_takes_wildcards_literally(probe):
     body = client.get("/probe/users?q=percent_").get_data(as_text=True)
     assert "percent_one" in body and "percentXone" not in body
     assert client.get("/probe/users?q=%25").get_data(as_text=True).count("<li>") == 0
+
+
+class _Form:
+    """What carry_out needs of a form: its list of form-wide errors."""
+
+    def __init__(self):
+        self.form_errors = []
+
+
+def test_a_correctable_refusal_is_shown_in_the_form_and_nothing_is_kept(app, db):
+    form = _Form()
+
+    def refuse():
+        db.session.add(User(username="kept-by-mistake", username_key="kept-by-mistake"))
+        db.session.flush()
+        raise _Full("This session is full.")
+
+    assert carry_out(form, refuse) is None
+    assert form.form_errors == ["This session is full."]
+    assert db.session.scalar(db.select(User).where(User.username == "kept-by-mistake")) is None
+    done = carry_out(form, lambda: 42)
+    assert done is not None and done.result == 42
+
+
+@pytest.mark.parametrize("error", [ForbiddenError("no"), NotFoundError(), DomainError("later", status=503)])
+def test_refusals_the_user_cannot_correct_go_to_the_error_page(app, db, error):
+    form = _Form()
+
+    def refuse():
+        raise error
+
+    with pytest.raises(type(error)):
+        carry_out(form, refuse)
+    assert form.form_errors == []

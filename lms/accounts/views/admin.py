@@ -7,7 +7,8 @@ from flask_login import current_user
 from lms.accounts import services
 from lms.accounts.forms import ConfirmForm, OrganisationForm
 from lms.accounts.permissions import ADMINS, requires
-from lms.accounts.views.common import carried_out, confirmed
+from lms.accounts.views.common import confirmed
+from lms.core.forms import carry_out
 from lms.core.pagination import paginate, search_text
 from lms.extensions import db
 
@@ -54,7 +55,9 @@ def _set_disabled(user_id: int, disabled: bool):
 def admin_organisations():
     """List and create organisations."""
     form = OrganisationForm()
-    if carried_out(form, services.create_organisation, current_user, form.name.data, form.country.data):
+    if form.validate_on_submit() and carry_out(
+        form, lambda: services.create_organisation(current_user, form.name.data, form.country.data)
+    ):
         db.session.commit()
         flash(_("The organisation is saved."))
         return redirect(url_for("accounts.admin_organisations"), 303)

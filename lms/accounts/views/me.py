@@ -8,8 +8,9 @@ from flask_login import current_user, login_required
 
 from lms.accounts import services
 from lms.accounts.forms import ConfirmForm, EraseForm, MembershipForm, ProfileForm
-from lms.accounts.views.common import carried_out, confirmed, setting_limit
+from lms.accounts.views.common import confirmed, setting_limit
 from lms.accounts.views.signin import sign_out
+from lms.core.forms import carry_out
 from lms.core.i18n import language_name
 from lms.core.safety import download_name, remember_discreet
 from lms.extensions import db, limiter
@@ -103,7 +104,9 @@ def download_data():
 def erase():
     """Erase the signed-in account after confirming the password."""
     form = EraseForm()
-    if carried_out(form, services.erase_user, current_user._get_current_object(), form.password.data):
+    if form.validate_on_submit() and carry_out(
+        form, lambda: services.erase_user(current_user._get_current_object(), form.password.data)
+    ):
         db.session.commit()
         sign_out()
         flash(_("Your account and personal data are erased."))

@@ -12,9 +12,10 @@ from lms.accounts.forms import (
     RecoveryCodeForm,
     ResetPasswordForm,
 )
-from lms.accounts.views.common import carried_out, setting_limit
+from lms.accounts.views.common import setting_limit
 from lms.accounts.views.signin import sign_in
 from lms.core.deferred import after_response
+from lms.core.forms import carry_out
 from lms.core.security import account_key
 from lms.extensions import db, limiter
 
@@ -45,7 +46,9 @@ def change_password():
     """Change the password; every other session ends."""
     form = ChangePasswordForm()
     user = current_user._get_current_object()
-    if carried_out(form, services.change_password, user, form.current_password.data, form.new_password.data):
+    if form.validate_on_submit() and carry_out(
+        form, lambda: services.change_password(user, form.current_password.data, form.new_password.data)
+    ):
         sign_in(user)
         db.session.commit()
         flash(_("Your password is changed. Every other session has been signed out."))
@@ -81,7 +84,9 @@ def reset(token):
     if services.reset_token_user(token) is None:
         return render_template("accounts/reset_invalid.html"), 404
     form = ResetPasswordForm()
-    if carried_out(form, services.reset_password_with_token, token, form.new_password.data):
+    if form.validate_on_submit() and carry_out(
+        form, lambda: services.reset_password_with_token(token, form.new_password.data)
+    ):
         db.session.commit()
         flash(_("Your password is changed. Sign in with it now."))
         return redirect(url_for("accounts.login"), 303)
@@ -93,8 +98,9 @@ def reset(token):
 def recover():
     """Choose a new password with a one-time recovery code."""
     form = RecoveryCodeForm()
-    if carried_out(
-        form, services.reset_password_with_code, form.username.data, form.code.data, form.new_password.data
+    if form.validate_on_submit() and carry_out(
+        form,
+        lambda: services.reset_password_with_code(form.username.data, form.code.data, form.new_password.data),
     ):
         db.session.commit()
         flash(_("Your password is changed and that recovery code is used up. Sign in now."))

@@ -9,7 +9,8 @@ from wtforms import ValidationError
 
 from lms.accounts import devices, services
 from lms.accounts.forms import ConfirmForm, SignInForm, SignUpForm
-from lms.accounts.views.common import carried_out, confirmed, setting_limit
+from lms.accounts.views.common import confirmed, setting_limit
+from lms.core.forms import carry_out
 from lms.core.safety import clear_decoy, discreet_chosen, remember_discreet, set_decoy
 from lms.core.security import account_key, safe_next
 from lms.extensions import csrf, db, limiter, login_manager
@@ -64,7 +65,7 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.me"))
     form = SignUpForm()
-    if carried_out(form, _register_quietly, form):
+    if form.validate_on_submit() and carry_out(form, lambda: _register_quietly(form)):
         db.session.commit()
         # The same answer for a new and for a taken username: nobody can probe who is here.
         flash(

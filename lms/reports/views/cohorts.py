@@ -5,11 +5,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.accounts.permissions import MANAGERS, requires
+from lms.core.forms import carry_out
 from lms.core.security import accepts_upload
 from lms.extensions import db, limiter
 from lms.reports import cohorts, rosters, services
 from lms.reports.forms import CohortForm, ConfirmForm, JoinForm, RosterForm
-from lms.reports.views.common import carry_out, current_scope, listing, locale
+from lms.reports.views.common import current_scope, listing, locale
 
 
 def _cohort_form(scope) -> CohortForm:
@@ -27,7 +28,7 @@ def cohort_list():
     scope = current_scope()
     form = _cohort_form(scope)
     if form.validate_on_submit():
-        created, cohort = carry_out(
+        created = carry_out(
             form,
             lambda: cohorts.create_cohort(
                 current_user,
@@ -40,8 +41,9 @@ def cohort_list():
             ),
         )
         if created:
-            flash(_("The cohort %(name)s is created.", name=cohort.name))
-            return redirect(url_for("reports.cohort_detail", cohort_id=cohort.id), 303)
+            db.session.commit()
+            flash(_("The cohort %(name)s is created.", name=created.result.name))
+            return redirect(url_for("reports.cohort_detail", cohort_id=created.result.id), 303)
     listed = listing(lambda search: cohorts.cohorts_select(scope, search))
     views = cohorts.cohort_views(listed["page"].items)
     return render_template(
@@ -127,10 +129,10 @@ def join_cohort():
         else:
             form.organisation.choices = [(o.id, f"{o.name} ({o.country})") for o in check.view.organisations]
             code, organisation = form.code.data, form.organisation.data
-            if (
-                form.confirm.data
-                and carry_out(form, lambda: cohorts.join_with_code(current_user, code, organisation))[0]
+            if form.confirm.data and carry_out(
+                form, lambda: cohorts.join_with_code(current_user, code, organisation)
             ):
+                db.session.commit()
                 flash(_("You joined %(name)s and are enrolled in its courses.", name=check.view.cohort.name))
                 return redirect(url_for("accounts.me"), 303)
     return render_template(

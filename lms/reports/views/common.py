@@ -29,24 +29,6 @@ def report_filter(scope: filters.Scope) -> filters.ReportFilter:
     return f
 
 
-def carry_out(form, action: Callable[[], T]) -> tuple[bool, T | None]:
-    """Run a form's service call: commit and return (True, its result), or show its refusal.
-
-    A refusal the user can correct (a ReportError answered 400) is rolled back and shown
-    in the form: (False, None). A 403 or 404 goes on to the app's error page.
-    """
-    try:
-        result = action()
-    except services.ReportError as error:
-        if error.status != 400:
-            raise
-        db.session.rollback()
-        form.form_errors.append(error.message)
-        return False, None
-    db.session.commit()
-    return True, result
-
-
 def listing(select_for: Callable[[str], sa.Select]) -> dict[str, Any]:
     """Page a searchable list: `page` (of `select_for(search text)`) and `search`, for the template."""
     search = search_text()

@@ -6,9 +6,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.accounts import services as account_services
+from lms.core.forms import carry_out
+from lms.extensions import db
 from lms.reports import services
 from lms.reports.forms import AGE_BAND_LABELS, GENDER_LABELS, DemographicsForm
-from lms.reports.views.common import carry_out
 
 
 def _register_privacy_hooks(state) -> None:
@@ -30,7 +31,8 @@ def demographics():
         form.is_shared.data = row.is_shared if row else True
     if form.validate_on_submit():
         answers = (form.gender.data, form.age_band.data, form.is_shared.data)
-        if carry_out(form, lambda: services.save_demographics(current_user, *answers))[0]:
+        if carry_out(form, lambda: services.save_demographics(current_user, *answers)):
+            db.session.commit()
             flash(_("Your answers are saved."))
             return redirect(url_for("reports.demographics"), 303)
     return render_template(

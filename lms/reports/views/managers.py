@@ -6,11 +6,12 @@ from flask_login import current_user
 
 from lms.accounts import services as account_services
 from lms.accounts.permissions import ADMINS, requires
+from lms.core.forms import carry_out
 from lms.core.security import parse_id
 from lms.extensions import db
 from lms.reports import services
 from lms.reports.forms import GrantForm, RevokeForm
-from lms.reports.views.common import carry_out, listing
+from lms.reports.views.common import listing
 
 
 @requires(ADMINS)
@@ -32,7 +33,8 @@ def managers():
         organisation = None
         if form.organisation.data != "programme":
             organisation = account_services.get_organisation(int(form.organisation.data)) or abort(404)
-        if carry_out(form, lambda: services.grant_scope(current_user, manager, organisation))[0]:
+        if carry_out(form, lambda: services.grant_scope(current_user, manager, organisation)):
+            db.session.commit()
             flash(_("%(name)s can now see these learners.", name=manager.username))
             return redirect(url_for("reports.managers"), 303)
     listed = listing(services.managers_select)
