@@ -18,6 +18,7 @@ from lms.cohorts.attendance import roster_query, roster_rows
 from lms.cohorts.forms import LANGUAGE_NAMES, ConfirmForm, ImportForm, RequirementForm, SessionForm
 from lms.cohorts.models import ATTENDANCE_STATES
 from lms.cohorts.sessions import cohort_sessions_query, facilitator_usernames
+from lms.core.forms import carry_out
 from lms.core.pagination import paginate, search_text
 from lms.extensions import db
 
@@ -118,22 +119,18 @@ def cohort_sessions(cohort_id):
 def _session_page(cohort, session=None):
     """The session form, one handler for creating (no session) and editing a session."""
     form = _session_form(cohort, SessionForm() if request.method == "POST" else None, session)
-    if form.validate_on_submit():
-        try:
-            data = _read_session_form(form)
-            if session is None:
-                saved = services.create_session(current_user, cohort, data)
-                message = _("The session is created.")
-            else:
-                saved = services.update_session(current_user, session, data)
-                message = _("The session is saved.")
-        except services.LiveError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(message)
-            return redirect(url_for("cohorts.session_detail", session_id=saved.id), 303)
+
+    def save():
+        data = _read_session_form(form)
+        if session is None:
+            return services.create_session(current_user, cohort, data), _("The session is created.")
+        return services.update_session(current_user, session, data), _("The session is saved.")
+
+    if form.validate_on_submit() and (done := carry_out(form, save)):
+        db.session.commit()
+        saved, message = done.result
+        flash(message)
+        return redirect(url_for("cohorts.session_detail", session_id=saved.id), 303)
     status = 400 if request.method == "POST" else 200
     return render_template(
         "cohorts/session_form.html", form=form, cohort=cohort, session=session, zones=timezones.zone_names()
