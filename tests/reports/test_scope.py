@@ -124,6 +124,7 @@ def test_dashboard_figures_are_scoped(client, auth, programme):
 
 def test_the_attendance_export_filters_learners_as_the_completions_do(db, programme):
     """One rule for scope, organisation and country, shared by every export (reports.queries)."""
+
     def names(scope, f):
         conditions = queries.learner_conditions(User.id, scope, f)
         return set(db.session.scalars(sa.select(User.display_name).where(*conditions)))
